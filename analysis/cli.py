@@ -1,0 +1,186 @@
+"""`python -m analysis`: the command line over the same library functions as the app.
+
+Commands parse arguments, call the library and print; they hold no logic of their
+own. `--json` gives machine-readable output. Errors print one clear line per problem
+to stderr and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from analysis import codebook as codebook_lib
+from analysis.demo import load_demo_study
+from analysis.errors import StudyError
+from analysis.ingest import SUPPORTED_EXTENSIONS
+from analysis.models import Project
+from analysis.participants import read_participants_file
+from analysis.storage import Store
+from analysis.study import open_study, study_status
+from analysis.transcripts import UploadedFile, import_transcripts
+
+
+class Context:
+    """Global options, given before the command."""
+
+    def __init__(self, db: str | None, user: str) -> None:
+        self.db = db
+        self.user = user
+
+    @contextmanager
+    def study(self) -> Iterator[tuple[Store, Project]]:
+        store, project = open_study(self.db)
+        try:
+            yield store, project
+        finally:
+            store.close()
+
+
+def _emit(data: Any, as_json: bool, text: str) -> None:
+    click.echo(json.dumps(data, indent=2, default=str) if as_json else text)
+
+
+def _expand(paths: tuple[str, ...]) -> list[Path]:
+    """Files as given, and the supported transcript files inside given folders."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_EXTENSIONS))
+        else:
+            found.append(path)
+    return found
+
+
+class StudyGroup(click.Group):
+    """Turns library errors into a one-line message and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StudyError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=StudyGroup)
+@click.option("--db", "db", envvar="STUDY_DB", help="Study database file (default: $STUDY_DB or data/study.db).")
+@click.option("--user", "user", envvar="STUDY_USER", default="cli", show_default=True,
+              help="Name recorded as the acting user in the audit log.")  # fmt: skip
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, user: str) -> None:
+    """Peer research platform: import, code and report on interview transcripts."""
+    ctx.obj = Context(db, user)
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--participants", type=click.Path(dir_okay=False), help="Participants CSV (pseudonym, transcript, attributes).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def import_command(obj: Context, paths: tuple[str, ...], participants: str | None, as_json: bool) -> None:
+    """Import transcript files (.txt .md .docx .pdf .vtt .srt) or folders of them.
+
+    All or nothing: if any file is refused, nothing is imported.
+    """
+    files = _expand(paths)
+    if not files:
+        raise StudyError("no transcript files found in " + ", ".join(paths))
+    uploads = [UploadedFile.from_path(p) for p in files]
+    records = read_participants_file(participants) if participants else []
+    with obj.study() as (store, project):
+        results = import_transcripts(store, project.id, uploads, actor=obj.user, participants=records)
+    lines = [
+        f"imported {r.source_name} as transcript {r.transcript_id} "
+        f"(participant {r.participant}; {r.turns} turns, {r.segments} segments)"
+        for r in results
+    ]
+    _emit([asdict(r) for r in results], as_json, "\n".join(lines))
+
+
+@cli.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.pass_obj
+def status_command(obj: Context, as_json: bool) -> None:
+    """Counts of transcripts, participants, segments, codes and codings."""
+    with obj.study() as (store, project):
+        counts = study_status(store, project)
+    _emit(counts, as_json, "\n".join(f"{key}: {value}" for key, value in counts.items()))
+
+
+@cli.command("transcripts")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_obj
+def transcripts_command(obj: Context, as_json: bool) -> None:
+    """List the transcripts of the study."""
+    with obj.study() as (store, project):
+        rows = [
+            {"id": t.id, "source_name": t.source_name, "participant": t.participant,
+             "format": t.source_format, "characters": len(t.text), "sha256": t.sha256}
+            for t in store.list_transcripts(project.id)
+        ]  # fmt: skip
+    text = "\n".join(f"{r['id']:>4}  {r['source_name']}  ({r['participant']})" for r in rows)
+    _emit(rows, as_json, text or "no transcripts")
+
+
+@cli.command("segments")
+@click.argument("transcript_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_obj
+def segments_command(obj: Context, transcript_id: int, as_json: bool) -> None:
+    """The segments of one transcript, with offsets into its stored text."""
+    with obj.study() as (store, _):
+        rows = [asdict(s) for s in store.list_segments(transcript_id)]
+        store.get_transcript(transcript_id)
+    text = "\n".join(f"{r['id']:>6} {r['start_char']:>6}-{r['end_char']:<6} {r['speaker']}: {r['text']}" for r in rows)
+    _emit(rows, as_json, text)
+
+
+@cli.group("codebook")
+def codebook_group() -> None:
+    """Import or export the shared codebook (YAML or CSV)."""
+
+
+@codebook_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--note", default="imported from file", help="Why this version was made.")
+@click.pass_obj
+def codebook_import(obj: Context, file: str, note: str) -> None:
+    """Import a codebook file as the study's next codebook version."""
+    draft = codebook_lib.read_codebook_file(file)
+    with obj.study() as (store, project):
+        version = codebook_lib.save_codebook_version(store, project.id, draft, actor=obj.user, note=note)
+    click.echo(f"codebook version {version.version}: {len(draft.codes)} codes from {Path(file).name}")
+
+
+@codebook_group.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.pass_obj
+def codebook_export(obj: Context, file: str) -> None:
+    """Write the current codebook to FILE (.yaml or .csv)."""
+    with obj.study() as (store, project):
+        count = codebook_lib.export_codebook(store, project.id, file)
+    click.echo(f"wrote {count} codes to {file}")
+
+
+@cli.command("demo")
+@click.pass_obj
+def demo_command(obj: Context) -> None:
+    """Load the demo study (interviews, participants, starter codebook, codings)."""
+    with obj.study() as (store, project):
+        counts = load_demo_study(store, project)
+    click.echo(
+        f"demo study loaded: {counts['transcripts']} transcripts, {counts['codes']} codes, "
+        f"{counts['codings']} codings"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI (`python -m analysis`)."""
+    cli.main(args=argv, prog_name="python -m analysis")

@@ -1,0 +1,105 @@
+"""The demo study: the synthetic interviews in `interviews/`, the starter codebook and a
+few codings by two demo coders, so a newcomer lands on a study with something to see.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from analysis.codebook import read_codebook_file, save_codebook_version
+from analysis.coding import apply_code
+from analysis.errors import InputFileError, StudyError
+from analysis.ingest import SUPPORTED_EXTENSIONS
+from analysis.models import Project
+from analysis.participants import read_participants_file
+from analysis.storage import Store
+from analysis.transcripts import UploadedFile, import_transcripts
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+INTERVIEWS_DIR = REPO_ROOT / "interviews"
+STARTER_CODEBOOK = REPO_ROOT / "codebooks" / "starter.yaml"
+DEMO_PROJECT_NAME = "Students' experiences of mental-health support (demo study)"
+DEMO_USERS = {
+    "lead": "project lead",
+    "sam.coder": "student researcher",
+    "alex.coder": "student researcher",
+    "evaluator": "evaluator",
+}
+DEMO_ACTOR = "lead"
+
+
+def is_empty_study(store: Store, project: Project) -> bool:
+    counts = store.count_rows(project.id)
+    return counts["transcripts"] == 0 and counts["codebook_version"] == 0
+
+
+def transcript_files(folder: Path) -> list[Path]:
+    """Supported transcript files directly in `folder`, sorted by name."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED_EXTENSIONS)
+
+
+def load_demo_study(
+    store: Store,
+    project: Project,
+    *,
+    interviews_dir: Path = INTERVIEWS_DIR,
+    codebook_path: Path = STARTER_CODEBOOK,
+) -> dict[str, int]:
+    """Load interviews, participants, the starter codebook and demo codings, all or nothing.
+
+    Raises:
+        StudyError: the study is not empty, or a demo file is broken.
+    """
+    if not is_empty_study(store, project):
+        raise StudyError("the demo study loads only into an empty study")
+    records = read_participants_file(interviews_dir / "participants.csv")
+    uploads = [UploadedFile.from_path(p) for p in transcript_files(interviews_dir)]
+    draft = read_codebook_file(codebook_path)
+    codings = _demo_codings(interviews_dir / "demo_codings.yaml")
+    with store.transaction():
+        store.update_project(project.id, name=DEMO_PROJECT_NAME, description=_DESCRIPTION)
+        for name, role in DEMO_USERS.items():
+            store.upsert_user(name, role)
+        imported = import_transcripts(
+            store, project.id, uploads, actor=DEMO_ACTOR, participants=records
+        )
+        save_codebook_version(store, project.id, draft, actor=DEMO_ACTOR, note="starter codebook")
+        by_name = {item.source_name: item.transcript_id for item in imported}
+        for entry in codings:
+            _apply_demo_coding(store, by_name, entry)
+    return {"transcripts": len(imported), "codes": len(draft.codes), "codings": len(codings)}
+
+
+def _demo_codings(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return list(document.get("codings", []))
+
+
+def _apply_demo_coding(store: Store, by_name: dict[str, int], entry: dict[str, Any]) -> None:
+    transcript_id = by_name[entry["transcript"]]
+    text = store.get_transcript(transcript_id).text
+    quote = " ".join(str(entry["quote"]).split())
+    start = text.find(quote)
+    if start < 0:
+        raise InputFileError("demo_codings.yaml", f"quote not found in {entry['transcript']}: {quote[:40]}...")
+    apply_code(
+        store,
+        code_key=entry["code"],
+        coder=entry["coder"],
+        transcript_id=transcript_id,
+        start_char=start,
+        end_char=start + len(quote),
+        memo=entry.get("memo"),
+    )
+
+
+_DESCRIPTION = (
+    "A peer-led evaluation of how students experience university and NHS mental-health "
+    "support. Ten synthetic interviews written for this project, coded with the starter "
+    "codebook by two student researchers."
+)

@@ -1,0 +1,30 @@
+"""Exceptions that carry the context a person needs to fix the problem."""
+
+from __future__ import annotations
+
+
+class StudyError(Exception):
+    """Base class for every error the platform reports to a user."""
+
+
+class InputFileError(StudyError):
+    """A file given by a user cannot be used; names the file and the problem."""
+
+    def __init__(self, source_name: str, problem: str, *, row: int | None = None) -> None:
+        self.source_name = source_name
+        self.problem = problem
+        self.row = row
+        where = f"{source_name}, row {row}" if row is not None else source_name
+        super().__init__(f"{where}: {problem}")
+
+
+class DuplicateTranscriptError(InputFileError):
+    """The same transcript content is already in the study."""
+
+
+class NotFoundError(StudyError):
+    """A transcript, segment, code or other record does not exist."""
+
+
+class InvalidRequestError(StudyError):
+    """A request is well-formed but not allowed (bad offsets, unknown code, ...)."""

@@ -1,0 +1,110 @@
+"""Participant turns split into sentence segments with spaCy, as offsets into the text.
+
+The sentencizer of a blank English pipeline is enough here (no trained English
+pipeline installs offline). Very short sentences ("Yeah.", "Um, so.") are joined to
+their neighbour in the same paragraph, because a coder never codes them alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from analysis.models import PARTICIPANT
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+SEGMENTER_NAME = "segment.sentences.v1"
+MIN_WORDS = 3
+
+
+@dataclass(frozen=True)
+class SegmentSpan:
+    """A segment before it is stored: `text[start:end]` of the transcript."""
+
+    turn_index: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class TurnSpan:
+    """The part of a turn needed for segmentation."""
+
+    start: int
+    end: int
+    role: str
+
+
+@lru_cache(maxsize=1)
+def sentence_pipeline() -> Language:
+    """A blank English pipeline with a sentencizer that also ends sentences at `...`."""
+    import spacy
+    from spacy.pipeline.sentencizer import Sentencizer
+
+    nlp = spacy.blank("en")
+    punct = sorted(set(Sentencizer.default_punct_chars) | {"…", "...", "\n"})
+    nlp.add_pipe("sentencizer", config={"punct_chars": punct})
+    return nlp
+
+
+def _merge_short(content: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join sentences under `MIN_WORDS` words to a neighbour in the same paragraph."""
+    paragraphs: list[list[tuple[int, int]]] = []
+    for span in spans:
+        if paragraphs and "\n" not in content[paragraphs[-1][-1][1] : span[0]]:
+            paragraphs[-1].append(span)
+        else:
+            paragraphs.append([span])
+    merged: list[tuple[int, int]] = []
+    for paragraph in paragraphs:
+        joined: list[tuple[int, int]] = []
+        carry: int | None = None
+        for start, end in paragraph:
+            start = carry if carry is not None else start
+            carry = None
+            if len(content[start:end].split()) < MIN_WORDS:
+                carry = start
+            else:
+                joined.append((start, end))
+        if carry is not None:
+            last_end = paragraph[-1][1]
+            joined[-1:] = [(joined[-1][0], last_end)] if joined else [(carry, last_end)]
+        merged.extend(joined)
+    return merged
+
+
+def split_segments(text: str, turns: Sequence[TurnSpan]) -> list[SegmentSpan]:
+    """Sentence segments of the participant turns of a transcript.
+
+    Every result satisfies `text[span.start:span.end]` being a whole, trimmed
+    sentence (or run of short sentences) inside one participant turn.
+
+    Example:
+        >>> split_segments("P: I waited. Then I gave up.", [TurnSpan(3, 28, "participant")])
+        [SegmentSpan(turn_index=0, start=3, end=12), SegmentSpan(turn_index=0, start=13, end=28)]
+    """
+    nlp = sentence_pipeline()
+    wanted = [(i, t) for i, t in enumerate(turns) if t.role == PARTICIPANT]
+    contents = [text[t.start : t.end] for _, t in wanted]
+    segments = []
+    for (index, turn), content, doc in zip(wanted, contents, nlp.pipe(contents), strict=True):
+        spans = _merge_short(content, _sentences_from_doc(content, doc))
+        segments.extend(SegmentSpan(index, turn.start + s, turn.start + e) for s, e in spans)
+    return segments
+
+
+def _sentences_from_doc(content: str, doc: object) -> list[tuple[int, int]]:
+    spans = []
+    for sentence in doc.sents:  # type: ignore[attr-defined]
+        start, end = sentence.start_char, sentence.end_char
+        while start < end and content[start].isspace():
+            start += 1
+        while end > start and content[end - 1].isspace():
+            end -= 1
+        if start < end:
+            spans.append((start, end))
+    return spans
