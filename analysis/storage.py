@@ -206,6 +206,14 @@ class Store:
         rows = self.db.execute("PRAGMA database_list").fetchall()
         return Path(rows[0][2]) if rows and rows[0][2] else Path(":memory:")
 
+    def copy_to(self, target: str | os.PathLike[str]) -> None:
+        """Copy the whole database to `target` with SQLite's online backup API."""
+        destination = sqlite3.connect(str(target))
+        try:
+            self.db.conn.backup(destination)
+        finally:
+            destination.close()
+
     @contextmanager
     def transaction(self) -> Iterator[Store]:
         """One all-or-nothing unit of work; nests as a savepoint."""

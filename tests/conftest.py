@@ -62,6 +62,6 @@ def demo_db(demo_db_template: Path, tmp_path: Path) -> Path:
     """A private copy of the demo study database for one test."""
     target = tmp_path / "study.db"
     source = Store.open(demo_db_template)
-    source.db.conn.execute(f"VACUUM INTO '{target}'")
+    source.copy_to(target)
     source.close()
     return target
