@@ -102,10 +102,14 @@ def save_participants(
     Call inside a transaction to combine with an import; it opens its own otherwise.
     """
     ids: dict[str, int] = {}
+    by_file = {t.source_name.lower(): t.id for t in store.list_transcripts(project_id)}
     with store.transaction():
         for record in records:
             participant_id = store.get_or_create_participant(project_id, record.pseudonym)
             ids[record.pseudonym] = participant_id
+            for source_name in record.transcripts:
+                if source_name.lower() in by_file:
+                    store.set_transcript_participant(by_file[source_name.lower()], participant_id)
             for name, value in record.attributes.items():
                 store.set_participant_attribute(participant_id, name, value)
             store.audit(

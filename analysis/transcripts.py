@@ -75,7 +75,7 @@ def default_pseudonym(source_name: str) -> str:
     return Path(source_name).stem
 
 
-def _pseudonym_for(
+def pseudonym_for(
     source_name: str, records: Sequence[ParticipantRecord], chosen: Mapping[str, str]
 ) -> str:
     if source_name in chosen:
@@ -170,7 +170,7 @@ def import_transcripts(
             for role in chosen.values():
                 if role not in SPEAKER_ROLES:
                     raise InvalidRequestError(f"{item.source_name}: unknown speaker role '{role}'")
-            pseudonym = _pseudonym_for(item.source_name, participants, pseudonyms or {})
+            pseudonym = pseudonym_for(item.source_name, participants, pseudonyms or {})
             results.append(_store_transcript(store, project_id, item, chosen, pseudonym, actor))
     return results
 

@@ -19,7 +19,8 @@ _LEADING_TS = re.compile(
     rf"^\s*(?:[\[(]\s*(?P<b>{TIMESTAMP})\s*[\])]|(?P<bare>{TIMESTAMP}))\s*(?:[-–—|]\s*)?(?=\S|$)"
 )
 _LABEL = re.compile(
-    r"^(?P<label>[^\W_][\w.'’,()\[\]&/\-]*(?:[ ][\w.'’,()\[\]&/\-]+){0,5}?)\s*[:：](?:\s+|$)(?P<rest>.*)$"
+    r"^(?P<label>[^\W_][\w.'’,()\[\]&/\-]*(?:[ ][\w.'’,()\[\]&/\-]+){0,5}?)"
+    rf"\s*(?:[\[(]\s*(?P<ts>{TIMESTAMP})\s*[\])]\s*)?[:：](?:\s+|$)(?P<rest>.*)$"
 )
 _LABEL_WITH_TIME = re.compile(rf"^(?P<label>[^\W\d_][\w.'’,\-]*(?:[ ][\w.'’,\-]+){{0,4}}?)\s+(?P<ts>{TIMESTAMP})\s*$")
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?\d{1,4}\s*(?:(?:/|of)\s*\d{1,4})?\s*$", re.IGNORECASE)
@@ -77,6 +78,7 @@ def _label_of(line: str) -> _LineLabel | None:
     match = _LABEL.match(body)
     if match:
         label = match.group("label")
+        stamp = stamp or match.group("ts")
         inner = BRACKETED_TS.search(label)
         if inner:
             stamp = stamp or inner.group(1)
