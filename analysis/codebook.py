@@ -177,16 +177,18 @@ def validate_codes(source_name: str, codes: Sequence[CodeSpec]) -> None:
 
 
 def _ordered(codes: Sequence[CodeSpec]) -> list[CodeSpec]:
-    """Parents before children, otherwise in the given order."""
-    placed: set[str] = set()
+    """Tree order: each code followed by its children, siblings in the given order."""
+    children: dict[str | None, list[CodeSpec]] = {}
+    for spec in codes:
+        children.setdefault(spec.parent, []).append(spec)
     ordered: list[CodeSpec] = []
-    pending = list(codes)
-    while pending:
-        ready = [c for c in pending if c.parent is None or c.parent in placed]
-        for spec in ready:
+
+    def walk(parent: str | None) -> None:
+        for spec in children.get(parent, []):
             ordered.append(spec)
-            placed.add(spec.key)
-        pending = [c for c in pending if c.key not in placed]
+            walk(spec.key)
+
+    walk(None)
     return ordered
 
 

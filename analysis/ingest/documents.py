@@ -14,6 +14,10 @@ _MD_BOLD_LABEL = re.compile(r"^(\s*(?:\\?\[[^\]]*\\?\]\s*)?)(\*\*|__)([^*_\n]{1,
 _MD_BOLD_LABEL_OUTSIDE = re.compile(r"^(\s*)(\*\*|__)([^*_\n]{1,60}?)\2\s*:\s*")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|])")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+_TABLE_HEADER_CELLS = {
+    "speaker", "name", "who", "role", "text", "speech", "utterance", "transcript", "said",
+    "time", "timestamp", "start",
+}  # fmt: skip
 
 
 def markdown_lines(text: str) -> list[str]:
@@ -50,6 +54,8 @@ def docx_lines(source_name: str, data: bytes) -> list[str]:
         if isinstance(block, Table):
             for row in block.rows:
                 cells = list(dict.fromkeys(c.text.strip() for c in row.cells if c.text.strip()))
+                if cells and all(c.lower().rstrip(":") in _TABLE_HEADER_CELLS for c in cells):
+                    continue  # a header row such as `Speaker | Text` is not a turn
                 lines.extend([_row_as_line(cells), ""])
         else:
             lines.extend([*normalise_text(block.text).split("\n"), ""])
