@@ -53,7 +53,9 @@ def _expand(paths: tuple[str, ...]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_EXTENSIONS))
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_EXTENSIONS)
+            )
         else:
             found.append(path)
     return found
@@ -70,9 +72,20 @@ class StudyGroup(click.Group):
 
 
 @click.group(cls=StudyGroup)
-@click.option("--db", "db", envvar="STUDY_DB", help="Study database file (default: $STUDY_DB or data/study.db).")
-@click.option("--user", "user", envvar="STUDY_USER", default="cli", show_default=True,
-              help="Name recorded as the acting user in the audit log.")  # fmt: skip
+@click.option(
+    "--db",
+    "db",
+    envvar="STUDY_DB",
+    help="Study database file (default: $STUDY_DB or data/study.db).",
+)
+@click.option(
+    "--user",
+    "user",
+    envvar="STUDY_USER",
+    default="cli",
+    show_default=True,
+    help="Name recorded as the acting user in the audit log.",
+)
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, user: str) -> None:
     """Peer research platform: import, code and report on interview transcripts."""
@@ -81,10 +94,16 @@ def cli(ctx: click.Context, db: str | None, user: str) -> None:
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--participants", type=click.Path(dir_okay=False), help="Participants CSV (pseudonym, transcript, attributes).")
+@click.option(
+    "--participants",
+    type=click.Path(dir_okay=False),
+    help="Participants CSV (pseudonym, transcript, attributes).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
-def import_command(obj: Context, paths: tuple[str, ...], participants: str | None, as_json: bool) -> None:
+def import_command(
+    obj: Context, paths: tuple[str, ...], participants: str | None, as_json: bool
+) -> None:
     """Import transcript files (.txt .md .docx .pdf .vtt .srt) or folders of them.
 
     All or nothing: if any file is refused, nothing is imported.
@@ -95,7 +114,9 @@ def import_command(obj: Context, paths: tuple[str, ...], participants: str | Non
     uploads = [UploadedFile.from_path(p) for p in files]
     records = read_participants_file(participants) if participants else []
     with obj.study() as (store, project):
-        results = import_transcripts(store, project.id, uploads, actor=obj.user, participants=records)
+        results = import_transcripts(
+            store, project.id, uploads, actor=obj.user, participants=records
+        )
     lines = [
         f"imported {r.source_name} as transcript {r.transcript_id} "
         f"(participant {r.participant}; {r.turns} turns, {r.segments} segments)"
@@ -121,10 +142,16 @@ def transcripts_command(obj: Context, as_json: bool) -> None:
     """List the transcripts of the study."""
     with obj.study() as (store, project):
         rows = [
-            {"id": t.id, "source_name": t.source_name, "participant": t.participant,
-             "format": t.source_format, "characters": len(t.text), "sha256": t.sha256}
+            {
+                "id": t.id,
+                "source_name": t.source_name,
+                "participant": t.participant,
+                "format": t.source_format,
+                "characters": len(t.text),
+                "sha256": t.sha256,
+            }
             for t in store.list_transcripts(project.id)
-        ]  # fmt: skip
+        ]
     text = "\n".join(f"{r['id']:>4}  {r['source_name']}  ({r['participant']})" for r in rows)
     _emit(rows, as_json, text or "no transcripts")
 
@@ -138,7 +165,10 @@ def segments_command(obj: Context, transcript_id: int, as_json: bool) -> None:
     with obj.study() as (store, _):
         rows = [asdict(s) for s in store.list_segments(transcript_id)]
         store.get_transcript(transcript_id)
-    text = "\n".join(f"{r['id']:>6} {r['start_char']:>6}-{r['end_char']:<6} {r['speaker']}: {r['text']}" for r in rows)
+    text = "\n".join(
+        f"{r['id']:>6} {r['start_char']:>6}-{r['end_char']:<6} {r['speaker']}: {r['text']}"
+        for r in rows
+    )
     _emit(rows, as_json, text)
 
 
@@ -155,8 +185,12 @@ def codebook_import(obj: Context, file: str, note: str) -> None:
     """Import a codebook file as the study's next codebook version."""
     draft = codebook_lib.read_codebook_file(file)
     with obj.study() as (store, project):
-        version = codebook_lib.save_codebook_version(store, project.id, draft, actor=obj.user, note=note)
-    click.echo(f"codebook version {version.version}: {len(draft.codes)} codes from {Path(file).name}")
+        version = codebook_lib.save_codebook_version(
+            store, project.id, draft, actor=obj.user, note=note
+        )
+    click.echo(
+        f"codebook version {version.version}: {len(draft.codes)} codes from {Path(file).name}"
+    )
 
 
 @codebook_group.command("export")

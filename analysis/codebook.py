@@ -124,12 +124,16 @@ def parse_codebook(source_name: str, data: bytes) -> CodebookDraft:
         )
     elif extension == ".csv":
         rows = list(csv.DictReader(io.StringIO(text)))
-        rows = [{(k or "").strip().lower().replace(" ", "_"): v for k, v in r.items()} for r in rows]
+        rows = [
+            {(k or "").strip().lower().replace(" ", "_"): v for k, v in r.items()} for r in rows
+        ]
         if not rows or "name" not in rows[0]:
             raise InputFileError(source_name, "needs a header row with at least a 'name' column")
         draft = CodebookDraft(Path(source_name).stem, "", tuple(_spec(r, None) for r in rows))
     else:
-        raise InputFileError(source_name, f"unsupported codebook type '{extension}' (use .yaml or .csv)")
+        raise InputFileError(
+            source_name, f"unsupported codebook type '{extension}' (use .yaml or .csv)"
+        )
     validate_codes(source_name, draft.codes)
     return draft
 
@@ -162,14 +166,18 @@ def validate_codes(source_name: str, codes: Sequence[CodeSpec]) -> None:
         if spec.key in keys:
             raise InputFileError(source_name, f"code key '{spec.key}' is used twice")
         if spec.status not in ("active", "proposed"):
-            raise InputFileError(source_name, f"code '{spec.key}' has unknown status '{spec.status}'")
+            raise InputFileError(
+                source_name, f"code '{spec.key}' has unknown status '{spec.status}'"
+            )
         keys[spec.key] = spec
     for spec in codes:
         seen = {spec.key}
         parent = spec.parent
         while parent is not None:
             if parent not in keys:
-                raise InputFileError(source_name, f"code '{spec.key}' has unknown parent '{parent}'")
+                raise InputFileError(
+                    source_name, f"code '{spec.key}' has unknown parent '{parent}'"
+                )
             if parent in seen:
                 raise InputFileError(source_name, f"code '{spec.key}' is its own ancestor")
             seen.add(parent)
@@ -251,9 +259,15 @@ def current_codebook(store: Store, project_id: int) -> tuple[CodebookVersion | N
 
 def code_to_spec(code: Code) -> CodeSpec:
     return CodeSpec(
-        code.key, code.name, code.definition, code.include_rule, code.exclude_rule,
-        code.example, code.parent_key, code.status,
-    )  # fmt: skip
+        code.key,
+        code.name,
+        code.definition,
+        code.include_rule,
+        code.exclude_rule,
+        code.example,
+        code.parent_key,
+        code.status,
+    )
 
 
 def _current_draft(store: Store, project_id: int) -> CodebookDraft:
@@ -267,11 +281,17 @@ def save_code(store: Store, project_id: int, spec: CodeSpec, *, actor: str) -> C
     """Add a new code or change an existing one (matched by key): a new version."""
     draft = _current_draft(store, project_id)
     exists = any(c.key == spec.key for c in draft.codes)
-    codes = [spec if c.key == spec.key else c for c in draft.codes] if exists else [*draft.codes, spec]
+    codes = (
+        [spec if c.key == spec.key else c for c in draft.codes] if exists else [*draft.codes, spec]
+    )
     validate_codes("codebook", codes)
     verb = "changed" if exists else "added"
     return save_codebook_version(
-        store, project_id, replace(draft, codes=tuple(codes)), actor=actor, note=f"{verb} {spec.key}"
+        store,
+        project_id,
+        replace(draft, codes=tuple(codes)),
+        actor=actor,
+        note=f"{verb} {spec.key}",
     )
 
 
@@ -286,9 +306,13 @@ def remove_code(store: Store, project_id: int, key: str, *, actor: str) -> Codeb
         raise NotFoundError(f"the codebook has no code '{key}'")
     children = [c.key for c in draft.codes if c.parent == key]
     if children:
-        raise InvalidRequestError(f"code '{key}' has child codes ({', '.join(children)}); move them first")
+        raise InvalidRequestError(
+            f"code '{key}' has child codes ({', '.join(children)}); move them first"
+        )
     codes = tuple(c for c in draft.codes if c.key != key)
-    return save_codebook_version(store, project_id, replace(draft, codes=codes), actor=actor, note=f"removed {key}")
+    return save_codebook_version(
+        store, project_id, replace(draft, codes=codes), actor=actor, note=f"removed {key}"
+    )
 
 
 def code_tree(codes: Iterable[Code]) -> list[tuple[Code, int]]:
@@ -337,9 +361,17 @@ def codebook_to_csv(codes: Sequence[CodeSpec]) -> str:
     writer.writerow(CSV_COLUMNS)
     for spec in codes:
         writer.writerow(
-            [spec.key, spec.name, spec.parent or "", spec.definition, spec.include,
-             spec.exclude, spec.example, spec.status]
-        )  # fmt: skip
+            [
+                spec.key,
+                spec.name,
+                spec.parent or "",
+                spec.definition,
+                spec.include,
+                spec.exclude,
+                spec.example,
+                spec.status,
+            ]
+        )
     return buffer.getvalue()
 
 

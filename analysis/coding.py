@@ -83,7 +83,11 @@ def apply_code(
     start, end = _trimmed_span(transcript.text, start_char, end_char)
     if segment is None:
         segment = next(
-            (s for s in store.list_segments(transcript_id) if s.start_char <= start and end <= s.end_char),
+            (
+                s
+                for s in store.list_segments(transcript_id)
+                if s.start_char <= start and end <= s.end_char
+            ),
             None,
         )
     code = resolve_code(store, transcript.project_id, code_key)
@@ -149,9 +153,13 @@ def remove_coding(store: Store, coding_id: int, *, actor: str) -> None:
         )
 
 
-def codings_for_transcript(store: Store, transcript_id: int, *, coders: list[str] | None = None) -> list[Coding]:
+def codings_for_transcript(
+    store: Store, transcript_id: int, *, coders: list[str] | None = None
+) -> list[Coding]:
     transcript = store.get_transcript(transcript_id)
-    return store.list_codings(project_id=transcript.project_id, transcript_id=transcript_id, coders=coders)
+    return store.list_codings(
+        project_id=transcript.project_id, transcript_id=transcript_id, coders=coders
+    )
 
 
 __all__ = ["MEMO_TARGETS", "apply_code", "codings_for_transcript", "remove_coding", "resolve_code"]

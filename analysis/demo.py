@@ -86,7 +86,9 @@ def _apply_demo_coding(store: Store, by_name: dict[str, int], entry: dict[str, A
     quote = " ".join(str(entry["quote"]).split())
     start = text.find(quote)
     if start < 0:
-        raise InputFileError("demo_codings.yaml", f"quote not found in {entry['transcript']}: {quote[:40]}...")
+        raise InputFileError(
+            "demo_codings.yaml", f"quote not found in {entry['transcript']}: {quote[:40]}..."
+        )
     apply_code(
         store,
         code_key=entry["code"],

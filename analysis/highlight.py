@@ -6,6 +6,7 @@ Kept in the library (not the page) so the marking of overlapping spans is tested
 from __future__ import annotations
 
 import html
+import itertools
 from collections.abc import Sequence
 
 from analysis.models import Coding, Segment, StoredTurn
@@ -30,10 +31,12 @@ def render_turn_html(
     points.update(starts)
     labels: dict[int, list[str]] = {}
     for coding in inside:
-        labels.setdefault(min(end, coding.end_char), []).append(f"{coding.code_name} · {coding.coder}")
+        labels.setdefault(min(end, coding.end_char), []).append(
+            f"{coding.code_name} · {coding.coder}"
+        )
     ordered = sorted(points)
     parts: list[str] = []
-    for left, right in zip(ordered, ordered[1:], strict=False):
+    for left, right in itertools.pairwise(ordered):
         if left in starts:
             parts.append(f'<sup class="seg">{starts[left]}</sup>')
         piece = html.escape(text[left:right]).replace("\n", "<br>")

@@ -14,7 +14,9 @@ def add_memo_in_transaction(
 ) -> int:
     """Write a memo and its audit row inside the caller's transaction."""
     if target_table not in MEMO_TARGETS:
-        raise InvalidRequestError(f"memos can be written on {', '.join(MEMO_TARGETS)}, not '{target_table}'")
+        raise InvalidRequestError(
+            f"memos can be written on {', '.join(MEMO_TARGETS)}, not '{target_table}'"
+        )
     if not body.strip():
         raise InvalidRequestError("a memo cannot be empty")
     stamp = now_utc()
@@ -48,7 +50,9 @@ def add_memo(
         >>> add_memo(store, 1, "codings", 7, "Waiting framed as rejection", author="sam")
     """
     with store.transaction():
-        memo_id = add_memo_in_transaction(store, project_id, target_table, target_id, body, author=author)
+        memo_id = add_memo_in_transaction(
+            store, project_id, target_table, target_id, body, author=author
+        )
     return store.get_memo(memo_id)
 
 
@@ -60,9 +64,12 @@ def edit_memo(store: Store, memo_id: int, body: str, *, actor: str) -> Memo:
     with store.transaction():
         store.update_memo(memo_id, body.strip())
         store.audit(
-            actor=actor, action="edit memo", table="memos", row_id=memo_id,
+            actor=actor,
+            action="edit memo",
+            table="memos",
+            row_id=memo_id,
             payload={"old": old.body, "new": body.strip()},
-        )  # fmt: skip
+        )
     return store.get_memo(memo_id)
 
 
@@ -71,9 +78,16 @@ def delete_memo(store: Store, memo_id: int, *, actor: str) -> None:
     with store.transaction():
         store.delete_memo(memo_id)
         store.audit(
-            actor=actor, action="delete memo", table="memos", row_id=memo_id,
-            payload={"target_table": old.target_table, "target_id": old.target_id, "body": old.body},
-        )  # fmt: skip
+            actor=actor,
+            action="delete memo",
+            table="memos",
+            row_id=memo_id,
+            payload={
+                "target_table": old.target_table,
+                "target_id": old.target_id,
+                "body": old.body,
+            },
+        )
 
 
 def memos_on(store: Store, project_id: int, target_table: str, target_ids: list[int]) -> list[Memo]:

@@ -16,9 +16,17 @@ from analysis.storage import Store
 PSEUDONYM_COLUMNS = ("pseudonym", "participant", "participant_id", "id")
 TRANSCRIPT_COLUMNS = ("transcript", "transcripts", "file", "filename", "source_name")
 STANDARD_ATTRIBUTES = (
-    "gender", "ethnicity", "disability", "sexual_orientation", "age_band", "fee_status",
-    "first_in_family", "mature_student", "carer", "level_of_study",
-)  # fmt: skip
+    "gender",
+    "ethnicity",
+    "disability",
+    "sexual_orientation",
+    "age_band",
+    "fee_status",
+    "first_in_family",
+    "mature_student",
+    "carer",
+    "level_of_study",
+)
 
 
 @dataclass(frozen=True)

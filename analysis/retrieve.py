@@ -48,12 +48,18 @@ def retrieve_quotes(
     """
     keys = list(code_keys)
     if include_subcodes:
-        keys = list(dict.fromkeys(k for key in code_keys for k in code_and_descendants(store, project_id, key)))
+        keys = list(
+            dict.fromkeys(
+                k for key in code_keys for k in code_and_descendants(store, project_id, key)
+            )
+        )
     participants = store.list_participants(project_id)
     wanted_ids = None
     if attributes:
         wanted_ids = [
-            p.id for p in participants if all(p.attributes.get(n) == v for n, v in attributes.items())
+            p.id
+            for p in participants
+            if all(p.attributes.get(n) == v for n, v in attributes.items())
         ]
     codings = store.list_codings(
         project_id=project_id, code_keys=keys, coders=coders, participant_ids=wanted_ids
@@ -64,7 +70,9 @@ def retrieve_quotes(
         codings = [c for c in codings if text_contains.lower() in c.text.lower()]
     transcripts = {t.id: t for t in store.list_transcripts(project_id)}
     memos: dict[int, list[str]] = {}
-    for memo in store.list_memos(project_id, target_table="codings", target_ids=[c.id for c in codings]):
+    for memo in store.list_memos(
+        project_id, target_table="codings", target_ids=[c.id for c in codings]
+    ):
         memos.setdefault(memo.target_id, []).append(memo.body)
     return [
         RetrievedQuote(

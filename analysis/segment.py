@@ -90,7 +90,7 @@ def split_segments(text: str, turns: Sequence[TurnSpan]) -> list[SegmentSpan]:
     nlp = sentence_pipeline()
     wanted = [(i, t) for i, t in enumerate(turns) if t.role == PARTICIPANT]
     contents = [text[t.start : t.end] for _, t in wanted]
-    segments = []
+    segments: list[SegmentSpan] = []
     for (index, turn), content, doc in zip(wanted, contents, nlp.pipe(contents), strict=True):
         spans = _merge_short(content, _sentences_from_doc(content, doc))
         segments.extend(SegmentSpan(index, turn.start + s, turn.start + e) for s, e in spans)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
+from sqlite_utils.db import Table
 from sqlite_utils.migrations import Migrations
 
 from analysis.errors import NotFoundError, StudyError
@@ -230,7 +231,7 @@ class Store:
         payload: Mapping[str, Any] | None = None,
     ) -> None:
         """Append one audit row; call inside the transaction that makes the change."""
-        self.db["audit_log"].insert(
+        self._table("audit_log").insert(
             {
                 "at": now_utc(),
                 "actor": actor,
@@ -248,8 +249,12 @@ class Store:
         )
         return [AuditEntry(**row) for row in rows]
 
+    def _table(self, name: str) -> Table:
+        return self.db.table(name)
+
     def _insert(self, table: str, record: Mapping[str, Any]) -> int:
-        last_pk = self.db[table].insert(dict(record)).last_pk
+        last_pk = self._table(table).insert(dict(record)).last_pk
+        assert last_pk is not None
         return int(last_pk)
 
     # -- projects and users ------------------------------------------------------------
@@ -267,7 +272,7 @@ class Store:
         return Project(row["id"], row["slug"], row["name"], row["description"])
 
     def update_project(self, project_id: int, *, name: str, description: str) -> None:
-        self.db["projects"].update(project_id, {"name": name, "description": description})
+        self._table("projects").update(project_id, {"name": name, "description": description})
 
     def list_projects(self) -> list[Project]:
         rows = self.db.query("SELECT id, slug, name, description FROM projects ORDER BY id")
@@ -294,7 +299,7 @@ class Store:
         return self._insert("participants", {"project_id": project_id, "pseudonym": pseudonym})
 
     def set_participant_attribute(self, participant_id: int, name: str, value: str) -> None:
-        self.db["participant_attributes"].upsert(
+        self._table("participant_attributes").upsert(
             {"participant_id": participant_id, "name": name, "value": value},
             pk=("participant_id", "name"),
         )
@@ -340,13 +345,15 @@ class Store:
         return self._insert("transcripts", record)
 
     def insert_speaker(self, transcript_id: int, label: str, role: str) -> int:
-        return self._insert("speakers", {"transcript_id": transcript_id, "label": label, "role": role})
+        return self._insert(
+            "speakers", {"transcript_id": transcript_id, "label": label, "role": role}
+        )
 
     def insert_turn(self, record: Mapping[str, Any]) -> int:
         return self._insert("turns", record)
 
     def insert_segments(self, records: Sequence[Mapping[str, Any]]) -> None:
-        self.db["segments"].insert_all([dict(r) for r in records])
+        self._table("segments").insert_all([dict(r) for r in records])
 
     def delete_segments(self, segment_ids: Iterable[int]) -> None:
         ids = list(segment_ids)
@@ -373,7 +380,7 @@ class Store:
         return [Transcript(**row) for row in rows]
 
     def set_transcript_participant(self, transcript_id: int, participant_id: int | None) -> None:
-        self.db["transcripts"].update(transcript_id, {"participant_id": participant_id})
+        self._table("transcripts").update(transcript_id, {"participant_id": participant_id})
 
     def list_speakers(self, transcript_id: int) -> list[Speaker]:
         rows = self.db.query(
@@ -383,7 +390,7 @@ class Store:
         return [Speaker(**row) for row in rows]
 
     def set_speaker_role(self, speaker_id: int, role: str) -> None:
-        self.db["speakers"].update(speaker_id, {"role": role})
+        self._table("speakers").update(speaker_id, {"role": role})
 
     def list_turns(self, transcript_id: int) -> list[StoredTurn]:
         rows = self.db.query(
@@ -492,7 +499,9 @@ class Store:
         return Coding(**rows[0])
 
     def delete_coding(self, coding_id: int) -> None:
-        self.db.execute("DELETE FROM memos WHERE target_table = 'codings' AND target_id = ?", [coding_id])
+        self.db.execute(
+            "DELETE FROM memos WHERE target_table = 'codings' AND target_id = ?", [coding_id]
+        )
         self.db.execute("DELETE FROM codings WHERE id = ?", [coding_id])
 
     def list_codings(
@@ -505,7 +514,8 @@ class Store:
         participant_ids: Sequence[int] | None = None,
     ) -> list[Coding]:
         """Codings of a project, optionally narrowed; codes match by key across versions."""
-        clauses, params = ["t.project_id = ?"], [project_id]
+        clauses: list[str] = ["t.project_id = ?"]
+        params: list[Any] = [project_id]
         if transcript_id is not None:
             clauses.append("g.transcript_id = ?")
             params.append(transcript_id)
@@ -536,7 +546,7 @@ class Store:
         return Memo(**rows[0])
 
     def update_memo(self, memo_id: int, body: str) -> None:
-        self.db["memos"].update(memo_id, {"body": body, "updated_at": now_utc()})
+        self._table("memos").update(memo_id, {"body": body, "updated_at": now_utc()})
 
     def delete_memo(self, memo_id: int) -> None:
         self.db.execute("DELETE FROM memos WHERE id = ?", [memo_id])
@@ -544,7 +554,8 @@ class Store:
     def list_memos(
         self, project_id: int, *, target_table: str | None = None, target_ids: Sequence[int] = ()
     ) -> list[Memo]:
-        clauses, params = ["project_id = ?"], [project_id]
+        clauses: list[str] = ["project_id = ?"]
+        params: list[Any] = [project_id]
         if target_table is not None:
             clauses.append("target_table = ?")
             params.append(target_table)
@@ -563,7 +574,10 @@ class Store:
         latest = self.latest_codebook_version(project_id)
         queries = {
             "transcripts": ("SELECT count(*) FROM transcripts WHERE project_id = ?", [project_id]),
-            "participants": ("SELECT count(*) FROM participants WHERE project_id = ?", [project_id]),
+            "participants": (
+                "SELECT count(*) FROM participants WHERE project_id = ?",
+                [project_id],
+            ),
             "segments": (
                 """SELECT count(*) FROM segments s JOIN transcripts t ON t.id = s.transcript_id
                    WHERE t.project_id = ?""",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+
 from analysis.models import Project
 from analysis.storage import DEFAULT_PROJECT_SLUG, Store, resolve_db_path
 
@@ -16,7 +17,11 @@ def open_study(db_path: str | os.PathLike[str] | None = None) -> tuple[Store, Pr
     """
     store = Store.open(resolve_db_path(db_path))
     projects = store.list_projects()
-    project = projects[0] if projects else store.get_or_create_project(DEFAULT_PROJECT_SLUG, DEFAULT_PROJECT_NAME)
+    project = (
+        projects[0]
+        if projects
+        else store.get_or_create_project(DEFAULT_PROJECT_SLUG, DEFAULT_PROJECT_NAME)
+    )
     return store, project
 
 

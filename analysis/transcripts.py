@@ -90,7 +90,9 @@ def pseudonym_for(
     return default_pseudonym(source_name)
 
 
-def parse_batch(store: Store, project_id: int, files: Sequence[UploadedFile]) -> list[ParsedTranscript]:
+def parse_batch(
+    store: Store, project_id: int, files: Sequence[UploadedFile]
+) -> list[ParsedTranscript]:
     """Parse every file and refuse duplicates (in the study or within the batch).
 
     Raises:
@@ -214,7 +216,9 @@ def _store_transcript(
         for position, turn in enumerate(item.turns)
     ]
     spans = [TurnSpan(t.start, t.end, roles[t.speaker]) for t in item.turns]
-    segments = _segment_rows(transcript_id, item.text, spans, turn_ids, [t.speaker for t in item.turns])
+    segments = _segment_rows(
+        transcript_id, item.text, spans, turn_ids, [t.speaker for t in item.turns]
+    )
     store.insert_segments(segments)
     store.audit(
         actor=actor,
@@ -268,7 +272,9 @@ def set_speaker_role(store: Store, transcript_id: int, label: str, role: str, *,
         if role == INTERVIEWER and old:
             coded = {
                 c.segment_id
-                for c in store.list_codings(project_id=transcript.project_id, transcript_id=transcript_id)
+                for c in store.list_codings(
+                    project_id=transcript.project_id, transcript_id=transcript_id
+                )
             }
             if coded & {s.id for s in old}:
                 raise InvalidRequestError(
@@ -313,7 +319,9 @@ def list_transcripts(store: Store, project_id: int) -> list[Transcript]:
     return store.list_transcripts(project_id)
 
 
-def transcript_view(store: Store, transcript_id: int) -> tuple[Transcript, list[StoredTurn], list[Segment]]:
+def transcript_view(
+    store: Store, transcript_id: int
+) -> tuple[Transcript, list[StoredTurn], list[Segment]]:
     """Everything the Transcript page shows, read in one place."""
     return (
         store.get_transcript(transcript_id),

@@ -29,7 +29,8 @@ def _demo_checked(db_path: str) -> bool:
             with st.status("Loading the demo study (first run)…", expanded=False) as status:
                 counts = load_demo_study(store, project)
                 status.update(
-                    label=f"Demo study loaded: {counts['transcripts']} transcripts", state="complete"
+                    label=f"Demo study loaded: {counts['transcripts']} transcripts",
+                    state="complete",
                 )
     finally:
         store.close()

@@ -1,5 +1,7 @@
 """Codebook: browse the code tree, edit codes (each save is a new version), import/export."""
 
+import itertools
+
 import streamlit as st
 
 from analysis.codebook import (
@@ -25,13 +27,21 @@ version, codes = current_codebook(ctx.store, ctx.project.id)
 tree = code_tree(codes)
 
 if version:
-    st.caption(f"Version {version.version} · {version.name} · {version.note} · by {version.created_by}")
+    st.caption(
+        f"Version {version.version} · {version.name} · {version.note} · by {version.created_by}"
+    )
 search = st.text_input("Search codes", key="codebook_search").strip().lower()
 for code, depth in tree:
-    haystack = " ".join([code.name, code.key, code.definition, code.include_rule, code.example]).lower()
+    haystack = " ".join(
+        [code.name, code.key, code.definition, code.include_rule, code.example]
+    ).lower()
     if search and search not in haystack:
         continue
-    title = ("\u2003" * depth) + f"{code.name} `{code.key}`" + (" (proposed)" if code.status != "active" else "")
+    title = (
+        ("\u2003" * depth)
+        + f"{code.name} `{code.key}`"
+        + (" (proposed)" if code.status != "active" else "")
+    )
     with st.expander(title):
         st.markdown(
             f"**Definition:** {code.definition}\n\n**When to use:** {code.include_rule}\n\n"
@@ -47,19 +57,33 @@ with st.form("codebook_form"):
     name = st.text_input("Name", value=current.name if current else "", key="codebook_name")
     parent_options = ["(top level)", *[k for k in keys if k != editing]]
     parent = st.selectbox(
-        "Parent", parent_options, key="codebook_parent",
+        "Parent",
+        parent_options,
+        key="codebook_parent",
         index=parent_options.index(current.parent) if current and current.parent else 0,
-    )  # fmt: skip
-    definition = st.text_area("Definition", value=current.definition if current else "", key="codebook_definition")
-    include = st.text_area("When to use", value=current.include if current else "", key="codebook_include")
-    exclude = st.text_area("When not to use", value=current.exclude if current else "", key="codebook_exclude")
-    example = st.text_input("Example quote", value=current.example if current else "", key="codebook_example")
+    )
+    definition = st.text_area(
+        "Definition", value=current.definition if current else "", key="codebook_definition"
+    )
+    include = st.text_area(
+        "When to use", value=current.include if current else "", key="codebook_include"
+    )
+    exclude = st.text_area(
+        "When not to use", value=current.exclude if current else "", key="codebook_exclude"
+    )
+    example = st.text_input(
+        "Example quote", value=current.example if current else "", key="codebook_example"
+    )
     if st.form_submit_button("Save as new version", type="primary"):
         spec = CodeSpec(
-            key=current.key if current else slugify(name), name=name.strip(), definition=definition,
-            include=include, exclude=exclude, example=example,
+            key=current.key if current else slugify(name),
+            name=name.strip(),
+            definition=definition,
+            include=include,
+            exclude=exclude,
+            example=example,
             parent=None if parent == "(top level)" else parent,
-        )  # fmt: skip
+        )
         try:
             saved = save_code(ctx.store, ctx.project.id, spec, actor=ctx.user)
             st.success(f"Saved: codebook version {saved.version}")
@@ -78,18 +102,30 @@ st.subheader("Import and export")
 specs = [code_to_spec(c) for c in codes]
 left, right = st.columns(2)
 left.download_button(
-    "Download YAML", codebook_to_yaml(version.name if version else "Codebook", specs),
-    file_name="codebook.yaml", key="codebook_download_yaml", disabled=not codes,
-)  # fmt: skip
+    "Download YAML",
+    codebook_to_yaml(version.name if version else "Codebook", specs),
+    file_name="codebook.yaml",
+    key="codebook_download_yaml",
+    disabled=not codes,
+)
 right.download_button(
-    "Download CSV", codebook_to_csv(specs), file_name="codebook.csv",
-    key="codebook_download_csv", disabled=not codes,
-)  # fmt: skip
-uploaded = st.file_uploader("Import a codebook (.yaml or .csv) as a new version", type=["yaml", "yml", "csv"], key="codebook_upload")
+    "Download CSV",
+    codebook_to_csv(specs),
+    file_name="codebook.csv",
+    key="codebook_download_csv",
+    disabled=not codes,
+)
+uploaded = st.file_uploader(
+    "Import a codebook (.yaml or .csv) as a new version",
+    type=["yaml", "yml", "csv"],
+    key="codebook_upload",
+)
 if uploaded is not None and st.button("Import codebook", key="codebook_import"):
     try:
         draft = parse_codebook(uploaded.name, uploaded.getvalue())
-        saved = save_codebook_version(ctx.store, ctx.project.id, draft, actor=ctx.user, note=f"imported {uploaded.name}")
+        saved = save_codebook_version(
+            ctx.store, ctx.project.id, draft, actor=ctx.user, note=f"imported {uploaded.name}"
+        )
         st.success(f"Imported {len(draft.codes)} codes as version {saved.version}")
     except StudyError as exc:
         st.error(str(exc))
@@ -97,7 +133,9 @@ if uploaded is not None and st.button("Import codebook", key="codebook_import"):
 versions = ctx.store.list_codebook_versions(ctx.project.id)
 if len(versions) > 1:
     st.subheader("History")
-    for older, newer in zip(versions, versions[1:], strict=False):
+    for older, newer in itertools.pairwise(versions):
         change = diff_codebooks(ctx.store.list_codes(older.id), ctx.store.list_codes(newer.id))
         summary = "; ".join(f"{kind}: {', '.join(keys)}" for kind, keys in change.items() if keys)
-        st.markdown(f"**v{newer.version}** by {newer.created_by} ({newer.created_at}): {summary or 'no change'}")
+        st.markdown(
+            f"**v{newer.version}** by {newer.created_by} ({newer.created_at}): {summary or 'no change'}"
+        )

@@ -13,10 +13,15 @@ counts = ctx.store.count_rows(ctx.project.id)
 columns = st.columns(5)
 for column, (label, key) in zip(
     columns,
-    [("Transcripts", "transcripts"), ("Participants", "participants"), ("Segments", "segments"),
-     ("Codes", "codes"), ("Codings", "codings")],
+    [
+        ("Transcripts", "transcripts"),
+        ("Participants", "participants"),
+        ("Segments", "segments"),
+        ("Codes", "codes"),
+        ("Codings", "codings"),
+    ],
     strict=True,
-):  # fmt: skip
+):
     column.metric(label, counts[key])
 
 st.subheader("Transcripts")
@@ -29,11 +34,17 @@ if transcripts:
     st.dataframe(
         pd.DataFrame(
             [
-                {"id": t.id, "transcript": t.source_name, "participant": t.participant,
-                 "format": t.source_format, "words": len(t.text.split()),
-                 "codings": coded.get(t.id, 0), "imported by": t.imported_by}
+                {
+                    "id": t.id,
+                    "transcript": t.source_name,
+                    "participant": t.participant,
+                    "format": t.source_format,
+                    "words": len(t.text.split()),
+                    "codings": coded.get(t.id, 0),
+                    "imported by": t.imported_by,
+                }
                 for t in transcripts
-            ]  # fmt: skip
+            ]
         ),
         hide_index=True,
         key="home_transcripts",

@@ -3,10 +3,15 @@
 import streamlit as st
 
 from analysis.errors import StudyError
-from analysis.ingest import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS, guess_speaker_roles, parse_transcript
+from analysis.ingest import (
+    MAX_FILE_BYTES,
+    SUPPORTED_EXTENSIONS,
+    guess_speaker_roles,
+    parse_transcript,
+)
 from analysis.models import SPEAKER_ROLES
 from analysis.participants import read_participants_csv
-from analysis.transcripts import UploadedFile, pseudonym_for, import_transcripts
+from analysis.transcripts import UploadedFile, import_transcripts, pseudonym_for
 from app_pages._cache import page_context
 
 ctx = page_context()
@@ -17,13 +22,16 @@ st.write(
     "timestamps are recognised. Check the speakers below before importing."
 )
 uploads = st.file_uploader(
-    "Transcript files", type=[e.lstrip(".") for e in SUPPORTED_EXTENSIONS],
-    accept_multiple_files=True, key="import_files",
-)  # fmt: skip
+    "Transcript files",
+    type=[e.lstrip(".") for e in SUPPORTED_EXTENSIONS],
+    accept_multiple_files=True,
+    key="import_files",
+)
 participants_file = st.file_uploader(
     "Participants CSV (optional): pseudonym, transcript, then attribute columns",
-    type=["csv"], key="import_participants",
-)  # fmt: skip
+    type=["csv"],
+    key="import_participants",
+)
 
 records = []
 if participants_file is not None:
@@ -48,21 +56,31 @@ for index, upload in enumerate(files):
         roles[upload.name] = {}
         for number, speaker in enumerate(parsed.speakers):
             roles[upload.name][speaker] = st.selectbox(
-                f"Role of '{speaker}'", SPEAKER_ROLES,
-                index=SPEAKER_ROLES.index(guessed[speaker]), key=f"import_role_{index}_{number}",
-            )  # fmt: skip
+                f"Role of '{speaker}'",
+                SPEAKER_ROLES,
+                index=SPEAKER_ROLES.index(guessed[speaker]),
+                key=f"import_role_{index}_{number}",
+            )
         pseudonyms[upload.name] = st.text_input(
-            "Participant pseudonym", value=pseudonym_for(upload.name, records, {}),
+            "Participant pseudonym",
+            value=pseudonym_for(upload.name, records, {}),
             key=f"import_pseudonym_{index}",
-        )  # fmt: skip
-        st.text_area("Preview", parsed.text[:1500], height=200, disabled=True, key=f"import_preview_{index}")
+        )
+        st.text_area(
+            "Preview", parsed.text[:1500], height=200, disabled=True, key=f"import_preview_{index}"
+        )
 
 if st.button("Import", type="primary", disabled=not files, key="import_go"):
     try:
         results = import_transcripts(
-            ctx.store, ctx.project.id, files, actor=ctx.user, participants=records,
-            pseudonyms=pseudonyms, roles=roles,
-        )  # fmt: skip
+            ctx.store,
+            ctx.project.id,
+            files,
+            actor=ctx.user,
+            participants=records,
+            pseudonyms=pseudonyms,
+            roles=roles,
+        )
     except StudyError as exc:
         st.error(str(exc))
     else:

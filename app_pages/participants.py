@@ -4,7 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from analysis.errors import StudyError
-from analysis.participants import read_participants_csv, save_participants, set_participant_attribute
+from analysis.participants import (
+    read_participants_csv,
+    save_participants,
+    set_participant_attribute,
+)
 from app_pages._cache import page_context
 
 ctx = page_context()
@@ -12,7 +16,10 @@ st.title("Participants")
 participants = ctx.store.list_participants(ctx.project.id)
 names = sorted({name for p in participants for name in p.attributes})
 table = pd.DataFrame(
-    [{"pseudonym": p.pseudonym, **{n: p.attributes.get(n, "") for n in names}} for p in participants]
+    [
+        {"pseudonym": p.pseudonym, **{n: p.attributes.get(n, "") for n in names}}
+        for p in participants
+    ]
 )
 edited = st.data_editor(table, hide_index=True, disabled=["pseudonym"], key="participants_table")
 if st.button("Save attribute changes", key="participants_save"):

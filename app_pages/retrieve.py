@@ -23,17 +23,25 @@ attribute_names = sorted({name for p in participants for name in p.attributes})
 left, middle, right = st.columns(3)
 coder_options = sorted({u["name"] for u in ctx.store.list_users()})
 coders = left.multiselect("Coders", coder_options, key="retrieve_coders")
-attribute = middle.selectbox("Participant attribute", ["(any)", *attribute_names], key="retrieve_attribute")
+attribute = middle.selectbox(
+    "Participant attribute", ["(any)", *attribute_names], key="retrieve_attribute"
+)
 values = sorted({p.attributes[attribute] for p in participants if attribute in p.attributes})
-value = right.selectbox("Value", values or ["(any)"], key="retrieve_value", disabled=attribute == "(any)")
+value = right.selectbox(
+    "Value", values or ["(any)"], key="retrieve_value", disabled=attribute == "(any)"
+)
 contains = st.text_input("Quote contains", key="retrieve_contains")
 
 if picked:
     quotes = retrieve_quotes(
-        ctx.store, ctx.project.id, picked, include_subcodes=include_subcodes,
-        coders=coders or None, text_contains=contains,
+        ctx.store,
+        ctx.project.id,
+        picked,
+        include_subcodes=include_subcodes,
+        coders=coders or None,
+        text_contains=contains,
         attributes={attribute: value} if attribute != "(any)" else None,
-    )  # fmt: skip
+    )
     st.write(f"{len(quotes)} quotes from {len({q.source_name for q in quotes})} transcripts")
     for quote in quotes:
         st.markdown(
@@ -44,10 +52,21 @@ if picked:
         for memo in quote.memos:
             st.caption(f"Memo: {memo}")
     table = pd.DataFrame(
-        [{"code": q.coding.code_key, "quote": q.coding.text, "participant": q.participant,
-          "transcript": q.source_name, "start": q.coding.start_char, "end": q.coding.end_char,
-          "coder": q.coding.coder} for q in quotes]  # fmt: skip
+        [
+            {
+                "code": q.coding.code_key,
+                "quote": q.coding.text,
+                "participant": q.participant,
+                "transcript": q.source_name,
+                "start": q.coding.start_char,
+                "end": q.coding.end_char,
+                "coder": q.coding.coder,
+            }
+            for q in quotes
+        ]
     )
-    st.download_button("Download CSV", table.to_csv(index=False), file_name="quotes.csv", key="retrieve_download")
+    st.download_button(
+        "Download CSV", table.to_csv(index=False), file_name="quotes.csv", key="retrieve_download"
+    )
 else:
     st.info("Pick one or more codes to see their quotes.")

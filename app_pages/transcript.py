@@ -18,9 +18,11 @@ if not transcripts:
     st.stop()
 
 chosen = st.selectbox(
-    "Transcript", transcripts, key="transcript_pick",
+    "Transcript",
+    transcripts,
+    key="transcript_pick",
     format_func=lambda t: f"{t.source_name} ({t.participant or 'no participant'})",
-)  # fmt: skip
+)
 transcript, turns, segments = transcript_view(ctx.store, chosen.id)
 numbers = {segment.id: number for number, segment in enumerate(segments, start=1)}
 texts = {segment.id: segment.text for segment in segments}
@@ -28,16 +30,20 @@ texts = {segment.id: segment.text for segment in segments}
 with st.expander("Speakers and participant"):
     for index, speaker in enumerate(ctx.store.list_speakers(transcript.id)):
         role = st.selectbox(
-            f"Role of '{speaker.label}'", SPEAKER_ROLES, index=SPEAKER_ROLES.index(speaker.role),
+            f"Role of '{speaker.label}'",
+            SPEAKER_ROLES,
+            index=SPEAKER_ROLES.index(speaker.role),
             key=f"transcript_role_{transcript.id}_{index}",
-        )  # fmt: skip
+        )
         if role != speaker.role:
             try:
                 set_speaker_role(ctx.store, transcript.id, speaker.label, role, actor=ctx.user)
                 st.rerun()
             except StudyError as exc:
                 st.error(str(exc))
-    pseudonym = st.text_input("Participant", value=transcript.participant or "", key="transcript_participant")
+    pseudonym = st.text_input(
+        "Participant", value=transcript.participant or "", key="transcript_participant"
+    )
     if st.button("Save participant", key="transcript_save_participant"):
         try:
             attach_participant(ctx.store, transcript.id, pseudonym, actor=ctx.user)
@@ -72,27 +78,42 @@ with coding_panel:
     tree = code_tree(codes)
     st.subheader("Code")
     picked_segments = st.multiselect(
-        "Segments", [s.id for s in segments], key="transcript_segments",
+        "Segments",
+        [s.id for s in segments],
+        key="transcript_segments",
         format_func=lambda sid: f"{numbers[sid]}: {texts[sid][:70]}",
-    )  # fmt: skip
+    )
     words = st.text_input("…or exact words from the transcript", key="transcript_words")
     code_key = st.selectbox(
-        "Code (type to search)", [c.key for c, _ in tree], key="transcript_code",
+        "Code (type to search)",
+        [c.key for c, _ in tree],
+        key="transcript_code",
         format_func=lambda key: next(code_label(c.name, d) for c, d in tree if c.key == key),
-    )  # fmt: skip
+    )
     memo = st.text_area("Memo (optional)", key="transcript_memo", height=80)
     if st.button("Apply code", type="primary", key="transcript_apply", disabled=not code_key):
         try:
             for segment_id in picked_segments:
-                apply_code(ctx.store, code_key=code_key, coder=ctx.user, segment_id=segment_id, memo=memo or None)
+                apply_code(
+                    ctx.store,
+                    code_key=code_key,
+                    coder=ctx.user,
+                    segment_id=segment_id,
+                    memo=memo or None,
+                )
             if words.strip():
                 start = transcript.text.find(words.strip())
                 if start < 0:
                     raise StudyError("those exact words are not in this transcript")
                 apply_code(
-                    ctx.store, code_key=code_key, coder=ctx.user, transcript_id=transcript.id,
-                    start_char=start, end_char=start + len(words.strip()), memo=memo or None,
-                )  # fmt: skip
+                    ctx.store,
+                    code_key=code_key,
+                    coder=ctx.user,
+                    transcript_id=transcript.id,
+                    start_char=start,
+                    end_char=start + len(words.strip()),
+                    memo=memo or None,
+                )
             if not picked_segments and not words.strip():
                 raise StudyError("pick segments or type the exact words to code")
             st.rerun()

@@ -11,10 +11,10 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from analysis.demo import load_demo_study  # noqa: E402
-from analysis.models import Project  # noqa: E402
-from analysis.storage import Store  # noqa: E402
-from analysis.study import open_study  # noqa: E402
+from analysis.demo import load_demo_study
+from analysis.models import Project
+from analysis.storage import Store
+from analysis.study import open_study
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"

@@ -32,9 +32,14 @@ def status(db: Path) -> dict[str, object]:
 def test_import_files_and_status_counts(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     code, output = run(
-        db, "import", str(INTERVIEWS / "P01.txt"), str(INTERVIEWS / "P05.vtt"),
-        "--participants", str(INTERVIEWS / "participants.csv"), "--json",
-    )  # fmt: skip
+        db,
+        "import",
+        str(INTERVIEWS / "P01.txt"),
+        str(INTERVIEWS / "P05.vtt"),
+        "--participants",
+        str(INTERVIEWS / "participants.csv"),
+        "--json",
+    )
     assert code == 0, output
     results = json.loads(output)
     assert [r["source_name"] for r in results] == ["P01.txt", "P05.vtt"]
@@ -68,7 +73,9 @@ def test_segments_json_offsets_match_the_stored_text(tmp_path: Path) -> None:
         ("broken.docx", b"PK\x03\x04 not really a zip", "not a readable Word document"),
     ],
 )
-def test_bad_file_is_refused_and_nothing_is_written(tmp_path: Path, name: str, data: bytes, problem: str) -> None:
+def test_bad_file_is_refused_and_nothing_is_written(
+    tmp_path: Path, name: str, data: bytes, problem: str
+) -> None:
     db = tmp_path / "s.db"
     run(db, "import", str(INTERVIEWS / "P01.txt"))
     before = status(db)
@@ -132,7 +139,10 @@ def test_global_db_option_comes_before_the_command(tmp_path: Path) -> None:
     db = tmp_path / "via-module.db"
     done = subprocess.run(
         [sys.executable, "-m", "analysis", "--db", str(db), "status", "--json"],
-        capture_output=True, text=True, cwd=REPO_ROOT, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["database"] == str(db)

@@ -36,7 +36,9 @@ def test_starter_codebook_has_themes_and_codes_with_every_field() -> None:
     assert 6 <= len(parents) <= 10
     assert 25 <= len(children) <= 40
     for spec in draft.codes:
-        assert spec.name and spec.definition and spec.include and spec.exclude and spec.example, spec.key
+        assert spec.name and spec.definition and spec.include and spec.exclude and spec.example, (
+            spec.key
+        )
 
 
 @pytest.mark.parametrize("render,suffix", [(codebook_to_yaml, ".yaml"), (codebook_to_csv, ".csv")])
@@ -61,7 +63,10 @@ def test_csv_with_aliases_and_missing_keys_gets_slugs() -> None:
     [
         (b"codes:\n  - name: A\n  - name: A\n", "used twice"),
         (b"codes:\n  - name: A\n    parent: nowhere\n", "unknown parent"),
-        (b"codes:\n  - key: a\n    name: A\n    parent: b\n  - key: b\n    name: B\n    parent: a\n", "own ancestor"),
+        (
+            b"codes:\n  - key: a\n    name: A\n    parent: b\n  - key: b\n    name: B\n    parent: a\n",
+            "own ancestor",
+        ),
         (b"codes: [\n", "not valid YAML"),
         (b"name: only a name\n", "'codes'"),
         (b"codes:\n  - key: Bad Key\n    name: A\n", "lowercase"),
@@ -80,9 +85,13 @@ def test_unknown_codebook_type_is_refused() -> None:
 
 
 def test_each_edit_is_a_new_version_and_old_versions_stay(store: Store, project: Project) -> None:
-    draft = CodebookDraft("Pilot", "", (CodeSpec("access", "Access"), CodeSpec("waits", "Waits", parent="access")))
+    draft = CodebookDraft(
+        "Pilot", "", (CodeSpec("access", "Access"), CodeSpec("waits", "Waits", parent="access"))
+    )
     first = save_codebook_version(store, project.id, draft, actor="lead", note="start")
-    second = save_code(store, project.id, CodeSpec("waits", "Waiting times", parent="access"), actor="lead")
+    second = save_code(
+        store, project.id, CodeSpec("waits", "Waiting times", parent="access"), actor="lead"
+    )
     third = save_code(store, project.id, CodeSpec("crisis", "Crisis"), actor="lead")
     fourth = remove_code(store, project.id, "crisis", actor="lead")
     assert [first.version, second.version, third.version, fourth.version] == [1, 2, 3, 4]
@@ -97,7 +106,9 @@ def test_each_edit_is_a_new_version_and_old_versions_stay(store: Store, project:
 
 
 def test_removing_a_code_with_children_is_refused(store: Store, project: Project) -> None:
-    draft = CodebookDraft("Pilot", "", (CodeSpec("access", "Access"), CodeSpec("waits", "Waits", parent="access")))
+    draft = CodebookDraft(
+        "Pilot", "", (CodeSpec("access", "Access"), CodeSpec("waits", "Waits", parent="access"))
+    )
     save_codebook_version(store, project.id, draft, actor="lead", note="start")
     with pytest.raises(InvalidRequestError, match="child codes"):
         remove_code(store, project.id, "access", actor="lead")
@@ -106,7 +117,9 @@ def test_removing_a_code_with_children_is_refused(store: Store, project: Project
 
 
 def test_code_tree_orders_parents_before_children(store: Store, project: Project) -> None:
-    save_codebook_version(store, project.id, read_codebook_file(STARTER), actor="lead", note="start")
+    save_codebook_version(
+        store, project.id, read_codebook_file(STARTER), actor="lead", note="start"
+    )
     _, codes = current_codebook(store, project.id)
     seen: set[str] = set()
     for code, depth in code_tree(codes):
@@ -116,8 +129,12 @@ def test_code_tree_orders_parents_before_children(store: Store, project: Project
     assert len(seen) == len(codes)
 
 
-def test_export_then_import_gives_the_same_codes(store: Store, project: Project, tmp_path: Path) -> None:
-    save_codebook_version(store, project.id, read_codebook_file(STARTER), actor="lead", note="start")
+def test_export_then_import_gives_the_same_codes(
+    store: Store, project: Project, tmp_path: Path
+) -> None:
+    save_codebook_version(
+        store, project.id, read_codebook_file(STARTER), actor="lead", note="start"
+    )
     for suffix in (".yaml", ".csv"):
         target = tmp_path / f"out{suffix}"
         count = export_codebook(store, project.id, target)

@@ -33,9 +33,18 @@ def test_demo_study_is_partly_coded_by_two_coders(demo_db: Path) -> None:
     for coding in codings:
         text = store.get_transcript(coding.transcript_id).text
         assert text[coding.start_char : coding.end_char] == coding.text
-        turn = next(t for t in store.list_turns(coding.transcript_id) if t.start_char <= coding.start_char < t.end_char)
+        turn = next(
+            t
+            for t in store.list_turns(coding.transcript_id)
+            if t.start_char <= coding.start_char < t.end_char
+        )
         assert turn.role == "participant"
     assert store.list_memos(project.id, target_table="codings")
     assert all(t.participant for t in transcripts)
-    assert {u["name"] for u in store.list_users()} >= {"lead", "sam.coder", "alex.coder", "evaluator"}
+    assert {u["name"] for u in store.list_users()} >= {
+        "lead",
+        "sam.coder",
+        "alex.coder",
+        "evaluator",
+    }
     store.close()

@@ -7,7 +7,10 @@ import re
 from pathlib import Path
 
 ANALYSIS = Path(__file__).resolve().parent.parent / "analysis"
-SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE|PRAGMA)\b", re.I | re.S)
+SQL = re.compile(
+    r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE|PRAGMA)\b",
+    re.I | re.S,
+)
 
 
 def _modules() -> list[Path]:
@@ -31,9 +34,10 @@ def test_only_storage_speaks_sql() -> None:
         if path.name == "storage.py":
             continue
         strings = [
-            n.value for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            n.value
+            for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
             if isinstance(n, ast.Constant) and isinstance(n.value, str)
-        ]  # fmt: skip
+        ]
         assert not any(SQL.search(s) for s in strings), path
 
 

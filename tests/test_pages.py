@@ -9,7 +9,14 @@ from streamlit.testing.v1 import AppTest
 
 from analysis.storage import Store
 
-PAGES = ["home.py", "import_page.py", "transcript.py", "codebook_page.py", "retrieve.py", "participants.py"]
+PAGES = [
+    "home.py",
+    "import_page.py",
+    "transcript.py",
+    "codebook_page.py",
+    "retrieve.py",
+    "participants.py",
+]
 PAGE_DIR = Path(__file__).resolve().parent.parent / "app_pages"
 
 
@@ -48,7 +55,11 @@ def test_transcript_page_applies_and_removes_a_code(app_db: Path) -> None:
     at.button(key="transcript_apply").click().run()
     assert not at.exception
     store = Store.open(app_db)
-    codings = [c for c in store.list_codings(project_id=1) if c.coder == "sam.coder" and c.code_key == "waiting-times"]
+    codings = [
+        c
+        for c in store.list_codings(project_id=1)
+        if c.coder == "sam.coder" and c.code_key == "waiting-times"
+    ]
     memos = store.list_memos(1, target_table="codings", target_ids=[c.id for c in codings])
     store.close()
     assert any(m.body == "waiting framed as normal" for m in memos)
@@ -58,7 +69,7 @@ def test_codebook_page_adds_a_code_as_new_version(app_db: Path) -> None:
     at = _run("codebook_page.py")
     at.text_input(key="codebook_name").input("Sleep and routine")
     at.text_area(key="codebook_definition").input("How sleep patterns affect wellbeing.")
-    form_submit = [b for b in at.button if b.label == "Save as new version"][0]
+    form_submit = next(b for b in at.button if b.label == "Save as new version")
     form_submit.click().run()
     assert not at.exception
     store = Store.open(app_db)

@@ -23,7 +23,9 @@ DEMO_CSV = Path(__file__).resolve().parent.parent / "interviews" / "participants
 def test_demo_participants_file_has_standard_attributes() -> None:
     records = read_participants_file(DEMO_CSV)
     assert len(records) == 10
-    assert {"gender", "disability", "fee_status", "first_in_family", "carer"} <= set(records[0].attributes)
+    assert {"gender", "disability", "fee_status", "first_in_family", "carer"} <= set(
+        records[0].attributes
+    )
     assert all(len(r.transcripts) == 1 for r in records)
 
 
@@ -51,12 +53,21 @@ def test_bad_participants_files_name_file_and_row(data: bytes, problem: str) -> 
     assert "people.csv" in str(caught.value)
 
 
-def test_saving_links_transcripts_and_attribute_edits_are_audited(store: Store, project: Project) -> None:
-    import_transcripts(store, project.id, [UploadedFile("int-07.txt", b"I: Hello?\n\nR: Hi there, I am fine.\n")], actor="sam")
+def test_saving_links_transcripts_and_attribute_edits_are_audited(
+    store: Store, project: Project
+) -> None:
+    import_transcripts(
+        store,
+        project.id,
+        [UploadedFile("int-07.txt", b"I: Hello?\n\nR: Hi there, I am fine.\n")],
+        actor="sam",
+    )
     ids = save_participants(
-        store, project.id, [read_participants_csv("p.csv", b"pseudonym,transcript,carer\nP07,int-07.txt,yes\n")[0]],
+        store,
+        project.id,
+        [read_participants_csv("p.csv", b"pseudonym,transcript,carer\nP07,int-07.txt,yes\n")[0]],
         actor="lead",
-    )  # fmt: skip
+    )
     assert store.list_transcripts(project.id)[0].participant == "P07"
     set_participant_attribute(store, ids["P07"], "Level of study", "undergraduate", actor="lead")
     set_participant_attribute(store, ids["P07"], "carer", "", actor="lead")

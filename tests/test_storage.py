@@ -14,10 +14,20 @@ def test_new_database_has_every_table_and_latest_schema(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "s.db")
     tables = set(store.db.table_names())
     assert {
-        "projects", "users", "participants", "participant_attributes", "transcripts",
-        "speakers", "turns", "segments", "codebook_versions", "codes", "codings",
-        "memos", "audit_log",
-    } <= tables  # fmt: skip
+        "projects",
+        "users",
+        "participants",
+        "participant_attributes",
+        "transcripts",
+        "speakers",
+        "turns",
+        "segments",
+        "codebook_versions",
+        "codes",
+        "codings",
+        "memos",
+        "audit_log",
+    } <= tables
     assert schema_version(store.db) == latest_schema_version() >= 1
     store.close()
 
@@ -59,7 +69,7 @@ def test_db_path_prefers_option_then_environment(monkeypatch: pytest.MonkeyPatch
 def test_a_file_that_is_not_sqlite_gives_a_clear_error(tmp_path: Path) -> None:
     bogus = tmp_path / "notes.db"
     bogus.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StudyError, match="notes.db"):
+    with pytest.raises(StudyError, match=r"notes\.db"):
         Store.open(bogus)
 
 

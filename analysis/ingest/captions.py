@@ -65,9 +65,8 @@ def parse_captions(source_name: str, text: str, *, is_webvtt: bool) -> list[RawT
         speaker, body = _speaker_and_text(payload, accepted)
         if not body:
             continue
-        if speaker is None or (turns and turns[-1].speaker == speaker):
-            if turns:
-                turns[-1].paragraphs[-1] = join_wrapped([turns[-1].paragraphs[-1], body])
-                continue
+        if (speaker is None or (turns and turns[-1].speaker == speaker)) and turns:
+            turns[-1].paragraphs[-1] = join_wrapped([turns[-1].paragraphs[-1], body])
+            continue
         turns.append(RawTurn(speaker or "Speaker", [body], start))
     return turns

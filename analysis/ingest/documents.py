@@ -15,9 +15,19 @@ _MD_BOLD_LABEL_OUTSIDE = re.compile(r"^(\s*)(\*\*|__)([^*_\n]{1,60}?)\2\s*:\s*")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|])")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _TABLE_HEADER_CELLS = {
-    "speaker", "name", "who", "role", "text", "speech", "utterance", "transcript", "said",
-    "time", "timestamp", "start",
-}  # fmt: skip
+    "speaker",
+    "name",
+    "who",
+    "role",
+    "text",
+    "speech",
+    "utterance",
+    "transcript",
+    "said",
+    "time",
+    "timestamp",
+    "start",
+}
 
 
 def markdown_lines(text: str) -> list[str]:

@@ -22,7 +22,9 @@ _LABEL = re.compile(
     r"^(?P<label>[^\W_][\w.'’,()\[\]&/\-]*(?:[ ][\w.'’,()\[\]&/\-]+){0,5}?)"
     rf"\s*(?:[\[(]\s*(?P<ts>{TIMESTAMP})\s*[\])]\s*)?[:：](?:\s+|$)(?P<rest>.*)$"
 )
-_LABEL_WITH_TIME = re.compile(rf"^(?P<label>[^\W\d_][\w.'’,\-]*(?:[ ][\w.'’,\-]+){{0,4}}?)\s+(?P<ts>{TIMESTAMP})\s*$")
+_LABEL_WITH_TIME = re.compile(
+    rf"^(?P<label>[^\W\d_][\w.'’,\-]*(?:[ ][\w.'’,\-]+){{0,4}}?)\s+(?P<ts>{TIMESTAMP})\s*$"
+)
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?\d{1,4}\s*(?:(?:/|of)\s*\d{1,4})?\s*$", re.IGNORECASE)
 
 ROLE_LABELS = re.compile(
@@ -32,11 +34,42 @@ ROLE_LABELS = re.compile(
     re.IGNORECASE,
 )
 _NOT_SPEAKERS = {
-    "date", "time", "location", "duration", "transcript", "title", "interview", "subject",
-    "topic", "note", "notes", "source", "file", "recording", "length", "venue", "place",
-    "project", "study", "version", "attendees", "present", "keywords", "summary",
-    "http", "https", "e.g", "i.e", "ps", "nb", "tel", "email", "re", "fwd", "www",
-}  # fmt: skip
+    "date",
+    "time",
+    "location",
+    "duration",
+    "transcript",
+    "title",
+    "interview",
+    "subject",
+    "topic",
+    "note",
+    "notes",
+    "source",
+    "file",
+    "recording",
+    "length",
+    "venue",
+    "place",
+    "project",
+    "study",
+    "version",
+    "attendees",
+    "present",
+    "keywords",
+    "summary",
+    "http",
+    "https",
+    "e.g",
+    "i.e",
+    "ps",
+    "nb",
+    "tel",
+    "email",
+    "re",
+    "fwd",
+    "www",
+}
 
 
 @dataclass

@@ -46,7 +46,9 @@ def guess_speaker_roles(parsed: ParsedTranscript) -> dict[str, str]:
         return roles | dict.fromkeys(unknown, INTERVIEWER)
     if INTERVIEWER in known or len(unknown) == 1:
         return roles | dict.fromkeys(unknown, PARTICIPANT)
-    questioner = max(unknown, key=lambda speaker: (_question_share(parsed, speaker), -unknown.index(speaker)))
+    questioner = max(
+        unknown, key=lambda speaker: (_question_share(parsed, speaker), -unknown.index(speaker))
+    )
     return roles | {s: INTERVIEWER if s == questioner else PARTICIPANT for s in unknown}
 
 
