@@ -43,7 +43,8 @@ def page_context() -> PageContext:
     _demo_checked(db_path)
     store, project = open_study(db_path)
     users = [u["name"] for u in store.list_users()] or [DEMO_ACTOR]
-    user = st.sidebar.selectbox("Working as", users, key="app_user")
+    default = users.index(DEMO_ACTOR) if DEMO_ACTOR in users else 0
+    user = st.sidebar.selectbox("Working as", users, index=default, key="app_user")
     st.sidebar.caption(f"Study: {project.name}")
     return PageContext(store, project, user or DEMO_ACTOR)
 

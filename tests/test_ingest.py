@@ -133,14 +133,15 @@ def test_interviewer_and_participant_labels() -> None:
         "Interviewer: Why?\n\n"
         "Participant: Nobody said hello.\n"
     )
-    assert parsed.turns[1].start == len("Interviewer: How did you find the waiting room?\n\n") + len(
-        "Participant: "
-    )
+    assert parsed.turns[1].start == len(
+        "Interviewer: How did you find the waiting room?\n\n"
+    ) + len("Participant: ")
 
 
 def test_int_and_numbered_participant_labels() -> None:
     parsed = parse(
-        "P3.txt", "INT: When did you first go?\nP3: In my second year.\nINT: And then?\nP3: I stopped.\n"
+        "P3.txt",
+        "INT: When did you first go?\nP3: In my second year.\nINT: And then?\nP3: I stopped.\n",
     )
     assert parsed.speakers == ("INT", "P3")
     assert said(parsed) == [
@@ -349,14 +350,23 @@ def test_zoom_vtt_merges_consecutive_cues_of_one_speaker() -> None:
     parsed = parse("zoom_session.vtt", (DATA / "zoom_session.vtt").read_bytes())
     assert parsed.source_format == "vtt"
     assert said(parsed) == [
-        ("Alex Moreno", "Thanks for joining me today, Sam. How has the semester been for you so far?"),
-        ("Sam Okafor", "Honestly, it has been pretty overwhelming. I barely slept during week six."),
+        (
+            "Alex Moreno",
+            "Thanks for joining me today, Sam. How has the semester been for you so far?",
+        ),
+        (
+            "Sam Okafor",
+            "Honestly, it has been pretty overwhelming. I barely slept during week six.",
+        ),
         ("Alex Moreno", "What helped you get through that?"),
         ("Sam Okafor", "Mostly my flatmates and a lot of tea."),
     ]
     assert stamps(parsed) == ["00:00:02", "00:00:09", "00:00:18", "00:00:21"]
     assert "-->" not in parsed.text
-    assert guess_speaker_roles(parsed) == {"Alex Moreno": "interviewer", "Sam Okafor": "participant"}
+    assert guess_speaker_roles(parsed) == {
+        "Alex Moreno": "interviewer",
+        "Sam Okafor": "participant",
+    }
 
 
 def test_teams_vtt_voice_tags_and_guid_cue_ids() -> None:
@@ -562,7 +572,7 @@ def test_real_pdf_interviews(shared_data: Path, number: int) -> None:
 # -- 6. Real Markdown transcripts -------------------------------------------------------------
 
 _MD_LABEL = re.compile(r"^\*\*([^*\n]+?):\*\*(.*)$", re.MULTILINE)
-_ESCAPED_STAMP = re.compile(r"\\\[[\d:]+\\\]")
+_ESCAPED_STAMP = re.compile(r"\\\[[\d:.,]+\\\]")
 
 
 def _changelog_files() -> list[str]:
@@ -613,7 +623,9 @@ def test_real_markdown_transcripts(shared_data: Path, file_name: str) -> None:
 
 
 def test_utf8_with_bom() -> None:
-    parsed = parse("bom.txt", b"\xef\xbb\xbfInterviewer: Ready?\nParticipant: Ready, caf\xc3\xa9 open.\n")
+    parsed = parse(
+        "bom.txt", b"\xef\xbb\xbfInterviewer: Ready?\nParticipant: Ready, caf\xc3\xa9 open.\n"
+    )
     assert said(parsed) == [("Interviewer", "Ready?"), ("Participant", "Ready, café open.")]
     assert "\ufeff" not in parsed.text
 

@@ -12,7 +12,7 @@ from analysis.ingest.labels import is_page_furniture
 
 _MD_BOLD_LABEL = re.compile(r"^(\s*(?:\\?\[[^\]]*\\?\]\s*)?)(\*\*|__)([^*_\n]{1,60}?)\s*:\s*\2\s*")
 _MD_BOLD_LABEL_OUTSIDE = re.compile(r"^(\s*)(\*\*|__)([^*_\n]{1,60}?)\2\s*:\s*")
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|])")
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: any ASCII punctuation
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _TABLE_HEADER_CELLS = {
     "speaker",
