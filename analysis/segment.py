@@ -115,10 +115,18 @@ def split_segments(text: str, turns: Sequence[TurnSpan]) -> list[SegmentSpan]:
     return segments
 
 
+_OPENERS = "([{“‘\"'"
+
+
 def _sentences_from_doc(content: str, doc: object) -> list[tuple[int, int]]:
+    """Trimmed sentence spans; an opening bracket or quote goes with what follows it
+    (the sentencizer leaves `[` of `know. [laughs]` on the sentence before)."""
+    starts = [sentence.start_char for sentence in doc.sents]  # type: ignore[attr-defined]
+    for index in range(1, len(starts)):
+        while starts[index] > starts[index - 1] + 1 and content[starts[index] - 1] in _OPENERS:
+            starts[index] -= 1
     spans = []
-    for sentence in doc.sents:  # type: ignore[attr-defined]
-        start, end = sentence.start_char, sentence.end_char
+    for start, end in zip(starts, [*starts[1:], len(content)], strict=True):
         while start < end and content[start].isspace():
             start += 1
         while end > start and content[end - 1].isspace():

@@ -3,6 +3,8 @@ and the acting user. Pages call `page_context()` first."""
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass
 
 import streamlit as st
@@ -21,12 +23,21 @@ class PageContext:
 
 
 @st.cache_resource(show_spinner=False)
-def _demo_checked(db_path: str) -> bool:
-    """Load the demo study into an empty database, once per server process."""
+def _demo_lock(db_path: str) -> threading.Lock:
+    """One lock per database, so two first visitors don't both load the demo."""
+    return threading.Lock()
+
+
+def _ensure_demo_study(db_path: str) -> None:
+    """Load the demo study into an empty database (set STUDY_DEMO=0 to start empty)."""
+    if os.environ.get("STUDY_DEMO", "1") == "0":
+        return
     store, project = open_study(db_path)
     try:
-        if is_empty_study(store, project):
-            with st.status("Loading the demo study (first run)…", expanded=False) as status:
+        if not is_empty_study(store, project):
+            return
+        with _demo_lock(db_path), st.status("Loading the demo study (first run)…") as status:
+            if is_empty_study(store, project):
                 counts = load_demo_study(store, project)
                 status.update(
                     label=f"Demo study loaded: {counts['transcripts']} transcripts",
@@ -34,13 +45,12 @@ def _demo_checked(db_path: str) -> bool:
                 )
     finally:
         store.close()
-    return True
 
 
 def page_context() -> PageContext:
     """Open the study for this rerun and show who is working in the sidebar."""
     db_path = str(resolve_db_path())
-    _demo_checked(db_path)
+    _ensure_demo_study(db_path)
     store, project = open_study(db_path)
     users = [u["name"] for u in store.list_users()] or [DEMO_ACTOR]
     default = users.index(DEMO_ACTOR) if DEMO_ACTOR in users else 0

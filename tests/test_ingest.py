@@ -10,7 +10,9 @@ import html
 import io
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -57,9 +59,9 @@ def stamps(parsed: ParsedTranscript) -> list[str | None]:
     return [t.timestamp for t in parsed.turns]
 
 
-def docx_bytes(build: object) -> bytes:
+def docx_bytes(build: Callable[[Any], None]) -> bytes:
     document = docx.Document()
-    build(document)  # type: ignore[operator]
+    build(document)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -417,7 +419,7 @@ def test_srt_upper_case_labels_unlabelled_cues_wrapping_and_tags() -> None:
 # -- 4. Word documents -----------------------------------------------------------------------
 
 
-def _paragraph_interview(document: docx.document.Document) -> None:
+def _paragraph_interview(document: Any) -> None:
     document.add_heading("Interview 4", level=1)
     for line in (
         "I: How did the first week go?",
@@ -428,7 +430,7 @@ def _paragraph_interview(document: docx.document.Document) -> None:
         document.add_paragraph(line)
 
 
-def _table_interview(document: docx.document.Document) -> None:
+def _table_interview(document: Any) -> None:
     document.add_paragraph("Session notes, recorded in the library.")
     table = document.add_table(rows=0, cols=2)
     for speaker, text in (

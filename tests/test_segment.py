@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.ingest import guess_speaker_roles, parse_transcript
-from analysis.models import PARTICIPANT, ParsedTranscript
+from analysis.models import PARTICIPANT, ParsedTranscript, Project
 from analysis.segment import MIN_WORDS, SegmentSpan, TurnSpan, split_segments
 from analysis.storage import Store
 from analysis.transcripts import UploadedFile, import_transcripts
@@ -126,7 +126,7 @@ def test_segments_of_a_parsed_file_use_turn_offsets() -> None:
 # -- properties -------------------------------------------------------------------------------
 
 LABELS = ("Interviewer", "Participant", "INT", "P2", "Respondent", "Robin Vale")
-LETTERS = st.characters(categories=("L",))
+LETTERS = st.characters(categories=["L"])
 word = st.text(alphabet=LETTERS, min_size=1, max_size=9)
 inner_punct = st.sampled_from(["", "", "", ",", "'", "-", ";"])
 end_punct = st.sampled_from([".", "?", "!", "…", "...", "?!", ""])
@@ -237,7 +237,7 @@ def test_stored_segments_match_stored_text(store: Store, data: bytes) -> None:
     assert {s.turn_id for s in segments} == set(participant_turns)
 
 
-def test_stored_segments_of_a_fixed_file(store: Store, project: object) -> None:
+def test_stored_segments_of_a_fixed_file(store: Store, project: Project) -> None:
     data = (
         "Interviewer: What did the service feel like?\n"
         "Participant: Slow.   Really slow… I waited\nfor weeks!  Then, at last, a call came.\n"
@@ -246,7 +246,7 @@ def test_stored_segments_of_a_fixed_file(store: Store, project: object) -> None:
         store,
         project.id,
         [UploadedFile("fixed.txt", data)],
-        actor="tester",  # type: ignore[attr-defined]
+        actor="tester",
     )
     transcript = store.get_transcript(imported.transcript_id)
     segments = store.list_segments(transcript.id)

@@ -23,11 +23,11 @@ from analysis.transcripts import (
 
 # Every participant sentence has at least three words, so each is one segment.
 P1_TXT = (
-    "Interviewer: How did you hear about the peer support group?\n"
-    "P1: A poster in the library. I almost ignored it.\n"
-    "Interviewer: What made you go?\n"
-    "P1: My friend Tamsin came with me. We sat at the back.\n"
-).encode()
+    b"Interviewer: How did you hear about the peer support group?\n"
+    b"P1: A poster in the library. I almost ignored it.\n"
+    b"Interviewer: What made you go?\n"
+    b"P1: My friend Tamsin came with me. We sat at the back.\n"
+)
 P1_SENTENCES = [
     "A poster in the library.",
     "I almost ignored it.",
@@ -40,18 +40,18 @@ P1_INTERVIEWER_SENTENCES = [
 ]
 # The same conversation written as Markdown: a different file, the same stored text.
 P1_MD = (
-    "# Session one\n\n"
-    "**Interviewer:** How did you hear about the peer support group?\n\n"
-    "**P1:** A poster in the library. I almost ignored it.\n\n"
-    "**Interviewer:** What made you go?\n\n"
-    "**P1:** My friend Tamsin came with me. We sat at the back.\n"
-).encode()
+    b"# Session one\n\n"
+    b"**Interviewer:** How did you hear about the peer support group?\n\n"
+    b"**P1:** A poster in the library. I almost ignored it.\n\n"
+    b"**Interviewer:** What made you go?\n\n"
+    b"**P1:** My friend Tamsin came with me. We sat at the back.\n"
+)
 P2_MD = (
-    "**Interviewer:** Was the group easy to find?\n\n"
-    "**P2:** Not at first. The room number was wrong on the website.\n\n"
-    "**Interviewer:** And after that?\n\n"
-    "**P2:** After that it was fine. I went every single week.\n"
-).encode()
+    b"**Interviewer:** Was the group easy to find?\n\n"
+    b"**P2:** Not at first. The room number was wrong on the website.\n\n"
+    b"**Interviewer:** And after that?\n\n"
+    b"**P2:** After that it was fine. I went every single week.\n"
+)
 P2_SENTENCES = [
     "Not at first.",
     "The room number was wrong on the website.",
@@ -74,14 +74,8 @@ def snapshot(store: Store, project: Project) -> tuple[dict[str, int], int, int, 
     )
 
 
-def import_one(store: Store, project: Project, name: str, data: bytes, **kwargs: object) -> int:
-    [imported] = import_transcripts(
-        store,
-        project.id,
-        [UploadedFile(name, data)],
-        actor="sam",
-        **kwargs,  # type: ignore[arg-type]
-    )
+def import_one(store: Store, project: Project, name: str, data: bytes) -> int:
+    [imported] = import_transcripts(store, project.id, [UploadedFile(name, data)], actor="sam")
     return imported.transcript_id
 
 
@@ -178,9 +172,12 @@ def test_participant_linked_through_transcripts_column(store: Store, project: Pr
         ParticipantRecord("Wren", ("other.txt",)),
     ]
     [result] = import_transcripts(
-        store, project.id, [UploadedFile("interview-07.txt", P1_TXT)], actor="sam",
+        store,
+        project.id,
+        [UploadedFile("interview-07.txt", P1_TXT)],
+        actor="sam",
         participants=records,
-    )  # fmt: skip
+    )
     assert result.participant == "Heron"
     assert store.get_transcript(result.transcript_id).participant == "Heron"
     people = {p.pseudonym: p.attributes for p in store.list_participants(project.id)}
