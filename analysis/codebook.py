@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from analysis.errors import InputFileError, InvalidRequestError, NotFoundError
+from analysis.files import read_input_bytes
 from analysis.ingest.decode import decode_text
 from analysis.models import Code, CodebookVersion
 from analysis.storage import Store, now_utc
@@ -139,12 +140,7 @@ def parse_codebook(source_name: str, data: bytes) -> CodebookDraft:
 
 
 def read_codebook_file(path: str | Path) -> CodebookDraft:
-    target = Path(path)
-    try:
-        data = target.read_bytes()
-    except OSError as exc:
-        raise InputFileError(target.name, f"cannot be read ({exc.strerror})") from exc
-    return parse_codebook(target.name, data)
+    return parse_codebook(*read_input_bytes(path))
 
 
 def validate_codes(source_name: str, codes: Sequence[CodeSpec]) -> None:

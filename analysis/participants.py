@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.errors import InputFileError, InvalidRequestError
+from analysis.files import read_input_bytes
 from analysis.ingest.decode import decode_text
 from analysis.models import Participant
 from analysis.storage import Store
@@ -94,12 +95,7 @@ def read_participants_csv(source_name: str, data: bytes) -> list[ParticipantReco
 
 
 def read_participants_file(path: str | Path) -> list[ParticipantRecord]:
-    target = Path(path)
-    try:
-        data = target.read_bytes()
-    except OSError as exc:
-        raise InputFileError(target.name, f"cannot be read ({exc.strerror})") from exc
-    return read_participants_csv(target.name, data)
+    return read_participants_csv(*read_input_bytes(path))
 
 
 def save_participants(

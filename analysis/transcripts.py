@@ -18,6 +18,7 @@ from analysis.errors import (
     InvalidRequestError,
     StudyError,
 )
+from analysis.files import read_input_bytes
 from analysis.ingest import guess_speaker_roles, parse_transcript
 from analysis.models import (
     INTERVIEWER,
@@ -63,11 +64,7 @@ class UploadedFile:
 
     @classmethod
     def from_path(cls, path: str | Path) -> UploadedFile:
-        target = Path(path)
-        try:
-            return cls(target.name, target.read_bytes())
-        except OSError as exc:
-            raise InputFileError(str(target), f"cannot be read ({exc.strerror})") from exc
+        return cls(*read_input_bytes(path))
 
 
 def default_pseudonym(source_name: str) -> str:
