@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._app import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+from benchmarks._app import CHROMIUM, CHROMIUM_ARGS, running_app
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 PAGES = {"study": "", "transcript": "transcript", "codebook": "codebook", "import": "import"}
