@@ -35,7 +35,8 @@ from analysis.models import (
     Transcript,
 )
 
-DEFAULT_DB_PATH = Path("data") / "study.db"
+# Beside the checkout's code, whatever folder the app or the CLI is started from.
+DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "data" / "study.db"
 BUSY_TIMEOUT_MS = 5000
 DEFAULT_PROJECT_SLUG = "study"
 
@@ -48,7 +49,7 @@ def now_utc() -> str:
 
 
 def resolve_db_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
-    """The database path: `--db` first, then `STUDY_DB`, then `data/study.db`."""
+    """The database path: `--db` first, then `STUDY_DB`, then `data/study.db` in the checkout."""
     if cli_value:
         return Path(cli_value)
     if os.environ.get("STUDY_DB"):

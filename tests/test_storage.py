@@ -63,7 +63,9 @@ def test_db_path_prefers_option_then_environment(monkeypatch: pytest.MonkeyPatch
     assert resolve_db_path("/tmp/option.db") == Path("/tmp/option.db")
     assert resolve_db_path(None) == Path("/tmp/from-env.db")
     monkeypatch.delenv("STUDY_DB")
-    assert resolve_db_path(None) == Path("data/study.db")
+    default = resolve_db_path(None)
+    assert default.parts[-2:] == ("data", "study.db")
+    assert default.parent.parent == Path(__file__).resolve().parent.parent
 
 
 def test_a_file_that_is_not_sqlite_gives_a_clear_error(tmp_path: Path) -> None:
