@@ -729,3 +729,19 @@ def test_file_at_the_size_limit_is_accepted() -> None:
 )
 def test_guess_speaker_roles(content: str, expected: dict[str, str]) -> None:
     assert guess_speaker_roles(parse("roles.txt", content)) == expected
+
+
+def test_role_word_alone_on_a_line_starts_a_turn() -> None:
+    data = (
+        b"Interviewer\nHow did the first appointment go?\n\n"
+        b"Participant 4\nBetter than I feared. The nurse listened.\n\n"
+        b"Interviewer\nAnd after that?\n\n"
+        b"Participant 4\nI was told to wait for a letter.\n"
+    )
+    parsed = parse_transcript("word-export.txt", data)
+    assert [(t.speaker, parsed.text[t.start : t.end]) for t in parsed.turns] == [
+        ("Interviewer", "How did the first appointment go?"),
+        ("Participant 4", "Better than I feared. The nurse listened."),
+        ("Interviewer", "And after that?"),
+        ("Participant 4", "I was told to wait for a letter."),
+    ]

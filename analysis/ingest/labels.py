@@ -33,6 +33,11 @@ ROLE_LABELS = re.compile(
     r"\s*[-#]?\s*\d{0,3}$",
     re.IGNORECASE,
 )
+_ROLE_WORD_ALONE = re.compile(
+    r"^\s*(?:interviewer|interviewee|participant|respondent|researcher|moderator|"
+    r"facilitator|student|speaker)(?:\s*[-#]?\s*\d{1,3})?\s*$",
+    re.IGNORECASE,
+)
 _NOT_SPEAKERS = {
     "date",
     "time",
@@ -124,6 +129,9 @@ def _label_of(line: str) -> _LineLabel | None:
     match = _LABEL_WITH_TIME.match(body)
     if match:
         return _LineLabel(clean_label(match.group("label")), "", stamp or match.group("ts"))
+    if _ROLE_WORD_ALONE.match(body):
+        # Word exports often put the role alone (often bold) on the line above the words.
+        return _LineLabel(clean_label(body), "", stamp)
     return None
 
 
