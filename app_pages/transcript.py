@@ -57,7 +57,8 @@ shown = st.multiselect("Show codings by", coders, default=coders, key="transcrip
 codings = [c for c in all_codings if c.coder in shown]
 
 reading, coding_panel = st.columns([3, 2])
-with reading:
+# The transcript scrolls on its own, so the coding panel stays in view beside it.
+with reading, st.container(height=720, key="transcript_reading"):
     st.markdown(
         "<style>.turn{margin-bottom:.8rem}.seg{color:#555;font-size:.7rem;margin-right:2px}"
         "mark{background:#fde68a;color:#111}.code-chip{background:#1e3a8a;color:#fff;"
