@@ -19,7 +19,7 @@ from analysis.codebook import (
     slugify,
 )
 from analysis.errors import StudyError
-from app_pages._cache import code_label, page_context
+from app_pages._cache import page_context
 
 ctx = page_context()
 st.title("Codebook")
