@@ -19,7 +19,7 @@ from analysis.codebook import (
     slugify,
 )
 from analysis.errors import StudyError
-from app_pages._cache import page_context
+from app_pages._cache import code_label, page_context
 
 ctx = page_context()
 st.title("Codebook")
@@ -37,11 +37,8 @@ for code, depth in tree:
     ).lower()
     if search and search not in haystack:
         continue
-    title = (
-        ("\u2003" * depth)
-        + f"{code.name} `{code.key}`"
-        + (" (proposed)" if code.status != "active" else "")
-    )
+    proposed = " (proposed)" if code.status != "active" else ""
+    title = f"{code_label(code.name, depth)} `{code.key}`{proposed}"
     with st.expander(title):
         st.markdown(
             f"**Definition:** {code.definition}\n\n**When to use:** {code.include_rule}\n\n"
