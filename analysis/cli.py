@@ -203,6 +203,32 @@ def codebook_export(obj: Context, file: str) -> None:
     click.echo(f"wrote {count} codes to {file}")
 
 
+@cli.command("scan-pii")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of findings.")
+@click.option("--allow", "allow", multiple=True, help="A term that is not personal (repeatable).")
+@click.option("--student-id-pattern", "id_patterns", multiple=True,
+              help="A regular expression for your institution's student numbers (repeatable).")  # fmt: skip
+def scan_pii_command(
+    file: str, as_json: bool, allow: tuple[str, ...], id_patterns: tuple[str, ...]
+) -> None:
+    """Find residual identifiers in one transcript file, without importing it.
+
+    Offsets index the file's text as decoded (UTF-8, BOM removed, nothing else
+    changed); captions are scanned as their raw text.
+    """
+    from analysis.ingest import read_text_for_scan
+    from analysis.pii import find_personal_data, starter_allow_list
+
+    _, text = read_text_for_scan(file)
+    findings = find_personal_data(
+        text, allow_list=[*starter_allow_list(), *allow], student_id_patterns=id_patterns
+    )
+    rows = [{"start": f.start, "end": f.end, "label": f.label, "text": f.text} for f in findings]
+    lines = [f"{f.start:>7}-{f.end:<7} {f.label:<11} {f.score:.2f}  {f.text}" for f in findings]
+    _emit(rows, as_json, "\n".join(lines) or "no identifiers found")
+
+
 @cli.command("demo")
 @click.pass_obj
 def demo_command(obj: Context) -> None:

@@ -26,6 +26,7 @@ __all__ = [
     "SUPPORTED_EXTENSIONS",
     "guess_speaker_roles",
     "parse_transcript",
+    "read_text_for_scan",
     "read_transcript_file",
 ]
 
@@ -90,3 +91,26 @@ def read_transcript_file(path: str | Path) -> ParsedTranscript:
     except OSError as exc:
         raise InputFileError(target.name, f"cannot be read ({exc.strerror})") from exc
     return parse_transcript(target.name, data)
+
+
+def read_text_for_scan(path: str | Path) -> tuple[str, str]:
+    """(file name, text) to scan for identifiers: text files as decoded and otherwise
+    unchanged (captions too), Word and PDF files as their stored transcript text.
+
+    Raises:
+        InputFileError: unreadable, empty, too large or unsupported file.
+    """
+    from analysis.files import read_input_bytes
+    from analysis.ingest.decode import decode_raw
+
+    name, data = read_input_bytes(path)
+    extension = Path(name).suffix.lower()
+    if extension in (".docx", ".pdf"):
+        return name, parse_transcript(name, data).text
+    if extension not in SUPPORTED_EXTENSIONS:
+        raise InputFileError(name, f"unsupported file type '{extension or 'none'}'")
+    if not data:
+        raise InputFileError(name, "is empty")
+    if len(data) > MAX_FILE_BYTES:
+        raise InputFileError(name, f"is over the {MAX_FILE_BYTES // 2**20} MB limit")
+    return name, decode_raw(name, data)

@@ -37,6 +37,28 @@ def decode_text(source_name: str, data: bytes) -> str:
     return normalise_text(text)
 
 
+def decode_raw(source_name: str, data: bytes) -> str:
+    """The file's text exactly as decoded (BOM removed, nothing else changed), so
+    offsets index the file as a user's editor shows it.
+
+    Raises:
+        InputFileError: the bytes are binary or in no supported encoding.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16").lstrip("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise InputFileError(source_name, f"broken UTF-16 text ({exc.reason})") from exc
+    if b"\x00" in data[:8192]:
+        raise InputFileError(source_name, "looks like a binary file, not text")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputFileError(source_name, "cannot be decoded as UTF-8 or Windows-1252 text")
+
+
 def normalise_text(text: str) -> str:
     """One canonical form: NFC, `\\n` line ends, plain spaces, no invisible characters."""
     text = unicodedata.normalize("NFC", text)
