@@ -10,6 +10,12 @@ pages = [
         "app_pages/import_page.py", url_path="import", title="Import", icon=":material/upload_file:"
     ),
     st.Page(
+        "app_pages/review.py",
+        url_path="review",
+        title="Review",
+        icon=":material/privacy_tip:",
+    ),
+    st.Page(
         "app_pages/transcript.py",
         url_path="transcript",
         title="Transcript",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from analysis.errors import InvalidRequestError, NotFoundError
 from analysis.memos import MEMO_TARGETS, add_memo_in_transaction
 from analysis.models import Code, Coding
+from analysis.review import ensure_cleared
 from analysis.storage import Store, now_utc
 
 CODING_SOURCES = ("manual", "accepted-suggestion", "consensus", "imported")
@@ -60,7 +61,8 @@ def apply_code(
     and returns the existing coding.
 
     Raises:
-        InvalidRequestError: bad span, unknown source, or nothing to code.
+        InvalidRequestError: bad span, unknown source, nothing to code, or the transcript
+            still needs PII review.
         NotFoundError: no such segment, transcript or code.
 
     Example:
@@ -75,7 +77,7 @@ def apply_code(
         transcript_id = segment.transcript_id
     if transcript_id is None:
         raise InvalidRequestError("give a segment, or a transcript with a span")
-    transcript = store.get_transcript(transcript_id)
+    transcript = ensure_cleared(store, transcript_id, action="coded")
     if start_char is None or end_char is None:
         if segment is None:
             raise InvalidRequestError("give a segment or both start_char and end_char")

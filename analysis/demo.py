@@ -15,6 +15,7 @@ from analysis.errors import InputFileError, StudyError
 from analysis.ingest import SUPPORTED_EXTENSIONS
 from analysis.models import Project
 from analysis.participants import read_participants_file
+from analysis.review import PENDING, mark_not_personal, redact_confident
 from analysis.storage import Store
 from analysis.transcripts import UploadedFile, import_transcripts
 
@@ -68,8 +69,13 @@ def load_demo_study(
         )
         save_codebook_version(store, project.id, draft, actor=DEMO_ACTOR, note="starter codebook")
         by_name = {item.source_name: item.transcript_id for item in imported}
+        # The coded transcripts are reviewed first (the gate refuses coding before); the
+        # others stay 'needs review' so the Review page has work to show.
+        for name in dict.fromkeys(entry["transcript"] for entry in codings):
+            _review_demo_transcript(store, by_name[name])
         for entry in codings:
             _apply_demo_coding(store, by_name, entry)
+    store.checkpoint_wal()
     return {"transcripts": len(imported), "codes": len(draft.codes), "codings": len(codings)}
 
 
@@ -78,6 +84,13 @@ def _demo_codings(path: Path) -> list[dict[str, Any]]:
         return []
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return list(document.get("codings", []))
+
+
+def _review_demo_transcript(store: Store, transcript_id: int) -> None:
+    """The lead's review: redact confident findings, keep the rest as not personal."""
+    redact_confident(store, transcript_id, actor=DEMO_ACTOR)
+    for finding in store.list_findings(transcript_id=transcript_id, status=PENDING):
+        mark_not_personal(store, finding.id, actor=DEMO_ACTOR)
 
 
 def _apply_demo_coding(store: Store, by_name: dict[str, int], entry: dict[str, Any]) -> None:

@@ -45,3 +45,15 @@ def render_turn_html(
         for label in labels.get(right, []):
             parts.append(f' <span class="code-chip">{html.escape(label)}</span>')
     return "".join(parts)
+
+
+def render_finding_html(text: str, start: int, end: int, *, window: int = 160) -> str:
+    """HTML of the paragraph around a possible identifier, the identifier in `<mark>`,
+    cut to `window` characters either side (a speaker label shows with its turn)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    left, right = max(line_start, start - window), min(line_end, end + window)
+    before = ("…" if left > line_start else "") + html.escape(text[left:start])
+    after = html.escape(text[end:right]) + ("…" if right < line_end else "")
+    return f"{before}<mark>{html.escape(text[start:end])}</mark>{after}"

@@ -160,3 +160,41 @@ class AuditEntry:
     table_name: str
     row_id: int | None
     payload_json: str
+
+
+PENDING, REDACTED, NOT_PERSONAL = "pending", "redacted", "not-personal"
+PII_STATUSES = (PENDING, REDACTED, NOT_PERSONAL)
+
+
+@dataclass(frozen=True)
+class PiiFinding:
+    """A possible identifier in a transcript and the reviewer's decision on it.
+
+    `text` is read from the transcript as it is now (a placeholder once redacted); the
+    database never stores the found string itself.
+    """
+
+    id: int
+    transcript_id: int
+    start_char: int
+    end_char: int
+    label: str
+    score: float
+    source: str
+    status: str
+    placeholder: str | None
+    decided_by: str | None
+    decided_at: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class ReviewStatus:
+    """Where the anonymisation review of one transcript stands."""
+
+    transcript_id: int
+    source_name: str
+    status: str
+    pending: int
+    redacted: int
+    not_personal: int

@@ -134,3 +134,25 @@ def _sentences_from_doc(content: str, doc: object) -> list[tuple[int, int]]:
         if start < end:
             spans.append((start, end))
     return spans
+
+
+def segment_rows(
+    transcript_id: int,
+    text: str,
+    spans: Sequence[TurnSpan],
+    turn_ids: Sequence[int],
+    speakers: Sequence[str],
+) -> list[dict[str, object]]:
+    """Rows for the `segments` table: the sentence segments of `spans` (one per turn,
+    with its stored id and speaker label), each carrying its text."""
+    return [
+        {
+            "transcript_id": transcript_id,
+            "turn_id": turn_ids[seg.turn_index],
+            "start_char": seg.start,
+            "end_char": seg.end,
+            "speaker": speakers[seg.turn_index],
+            "text": text[seg.start : seg.end],
+        }
+        for seg in split_segments(text, spans)
+    ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from analysis.models import (
     Coding,
     Memo,
     Participant,
+    PiiFinding,
     Project,
     Segment,
     Speaker,
@@ -154,6 +156,36 @@ def m001_initial(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m002_pii_review(db: Database) -> None:
+    """The anonymisation review: findings (offsets only, never the found text), stable
+    placeholders keyed by an HMAC of the string, and each project's allow-list."""
+    statements = [
+        "ALTER TABLE projects ADD COLUMN pii_secret TEXT",
+        """CREATE TABLE pii_findings (
+            id INTEGER PRIMARY KEY,
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            start_char INTEGER NOT NULL, end_char INTEGER NOT NULL, label TEXT NOT NULL,
+            score REAL NOT NULL, source TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'redacted', 'not-personal')),
+            placeholder TEXT, decided_by TEXT, decided_at TEXT,
+            CHECK (start_char < end_char))""",
+        """CREATE TABLE placeholders (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            label TEXT NOT NULL, key_hash TEXT NOT NULL, number INTEGER NOT NULL,
+            UNIQUE (project_id, key_hash), UNIQUE (project_id, label, number))""",
+        """CREATE TABLE allow_terms (
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            term TEXT NOT NULL, added_by TEXT NOT NULL, added_at TEXT NOT NULL,
+            PRIMARY KEY (project_id, term))""",
+        "CREATE INDEX idx_pii_findings_transcript ON pii_findings(transcript_id, start_char)",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
 def schema_version(db: Database) -> int:
     """Number of applied migrations: the schema version of this database file."""
     return len(migrations.applied(db))
@@ -187,6 +219,9 @@ class Store:
             db = Database(conn)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA foreign_keys = ON")
+            # Deleted or rewritten rows (redacted text, old segments) are zeroed, not left
+            # behind in free space.
+            db.execute("PRAGMA secure_delete = ON")
             if str(target) != ":memory:" and db.journal_mode != "wal":
                 db.enable_wal()
             migrations.apply(db)
@@ -215,6 +250,17 @@ class Store:
             self.db.conn.backup(destination)
         finally:
             destination.close()
+
+    def checkpoint_wal(self) -> tuple[int, int, int] | None:
+        """Copy the WAL into the database file and truncate it to zero bytes.
+
+        Returns SQLite's (busy, log frames, checkpointed frames), or None inside an open
+        transaction, where a checkpoint cannot run (the outermost caller does it).
+        """
+        if self.db.conn.in_transaction:
+            return None
+        busy, log, done = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return int(busy), int(log), int(done)
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -383,6 +429,17 @@ class Store:
     def set_transcript_participant(self, transcript_id: int, participant_id: int | None) -> None:
         self._table("transcripts").update(transcript_id, {"participant_id": participant_id})
 
+    def update_transcript(self, transcript_id: int, values: Mapping[str, Any]) -> None:
+        self._table("transcripts").update(transcript_id, dict(values))
+
+    def update_rows(self, table: str, rows: Mapping[int, Mapping[str, Any]]) -> None:
+        """Update several rows of `table` by id (offsets of turns and findings, labels)."""
+        for row_id, values in rows.items():
+            self._table(table).update(row_id, dict(values))
+
+    def delete_transcript_segments(self, transcript_id: int) -> None:
+        self.db.execute("DELETE FROM segments WHERE transcript_id = ?", [transcript_id])
+
     def list_speakers(self, transcript_id: int) -> list[Speaker]:
         rows = self.db.query(
             "SELECT id, transcript_id, label, role FROM speakers WHERE transcript_id = ? ORDER BY id",
@@ -422,6 +479,72 @@ class Store:
         if not rows:
             raise NotFoundError(f"segment {segment_id} does not exist")
         return Segment(**rows[0])
+
+    # -- anonymisation review ------------------------------------------------------------
+
+    def pii_secret(self, project_id: int) -> str:
+        """The project's secret key for placeholder HMACs, created on first need."""
+        self.db.execute(
+            "UPDATE projects SET pii_secret = ? WHERE id = ? AND pii_secret IS NULL",
+            [secrets.token_hex(32), project_id],
+        )
+        row = self.db.execute("SELECT pii_secret FROM projects WHERE id = ?", [project_id])
+        return str(row.fetchone()[0])
+
+    def placeholder_number(self, project_id: int, label: str, key_hash: str) -> int:
+        """The number of the placeholder for this key; a new key gets max + 1 for the label."""
+        self.db.execute(
+            """INSERT OR IGNORE INTO placeholders (project_id, label, key_hash, number)
+               SELECT ?, ?, ?, coalesce(max(number), 0) + 1 FROM placeholders
+               WHERE project_id = ? AND label = ?""",
+            [project_id, label, key_hash, project_id, label],
+        )
+        sql = "SELECT number FROM placeholders WHERE project_id = ? AND key_hash = ?"
+        return int(self.db.execute(sql, [project_id, key_hash]).fetchone()[0])
+
+    def insert_findings(self, records: Sequence[Mapping[str, Any]]) -> None:
+        self._table("pii_findings").insert_all([dict(r) for r in records])
+
+    def list_findings(
+        self,
+        *,
+        transcript_id: int | None = None,
+        project_id: int | None = None,
+        ids: Sequence[int] | None = None,
+        status: str | None = None,
+    ) -> list[PiiFinding]:
+        """Findings with their current text read from the transcript (never stored)."""
+        where, params = ["1 = 1"], []
+        for clause, value in (
+            ("f.transcript_id = ?", transcript_id),
+            ("t.project_id = ?", project_id),
+            ("f.status = ?", status),
+        ):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        if ids is not None:
+            where.append(f"f.id IN ({','.join('?' * len(ids))})")
+            params.extend(ids)
+        rows = self.db.query(
+            f"""SELECT f.id, f.transcript_id, f.start_char, f.end_char, f.label, f.score,
+                f.source, f.status, f.placeholder, f.decided_by, f.decided_at,
+                substr(t.text, f.start_char + 1, f.end_char - f.start_char) AS text
+                FROM pii_findings f JOIN transcripts t ON t.id = f.transcript_id
+                WHERE {" AND ".join(where)} ORDER BY f.transcript_id, f.start_char, f.id""",
+            params,
+        )
+        return [PiiFinding(**row) for row in rows]
+
+    def list_allow_terms(self, project_id: int) -> list[str]:
+        sql = "SELECT term FROM allow_terms WHERE project_id = ? ORDER BY term"
+        return [row["term"] for row in self.db.query(sql, [project_id])]
+
+    def add_allow_term(self, project_id: int, term: str, *, actor: str) -> None:
+        self._table("allow_terms").insert(
+            {"project_id": project_id, "term": term, "added_by": actor, "added_at": now_utc()},
+            ignore=True,
+        )
 
     # -- codebook ------------------------------------------------------------------------
 

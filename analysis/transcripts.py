@@ -30,7 +30,8 @@ from analysis.models import (
     Transcript,
 )
 from analysis.participants import ParticipantRecord, save_participants
-from analysis.segment import TurnSpan, split_segments
+from analysis.review import scan_new_transcript
+from analysis.segment import TurnSpan, segment_rows
 from analysis.storage import Store, now_utc
 
 
@@ -53,6 +54,7 @@ class ImportedTranscript:
     speakers: dict[str, str]
     turns: int
     segments: int
+    pii_findings: int = 0
 
 
 @dataclass(frozen=True)
@@ -213,40 +215,36 @@ def _store_transcript(
         for position, turn in enumerate(item.turns)
     ]
     spans = [TurnSpan(t.start, t.end, roles[t.speaker]) for t in item.turns]
-    segments = _segment_rows(
+    segments = segment_rows(
         transcript_id, item.text, spans, turn_ids, [t.speaker for t in item.turns]
     )
     store.insert_segments(segments)
+    findings = scan_new_transcript(store, project_id, transcript_id, item.text)
+    # Speaker labels may be real names, so the audit row keeps only how many of each role.
+    speaker_roles = [roles[label] for label in item.speakers]
+    role_counts = {role: speaker_roles.count(role) for role in sorted(set(speaker_roles))}
     store.audit(
         actor=actor,
         action="import transcript",
         table="transcripts",
         row_id=transcript_id,
-        payload={"source_name": item.source_name, "participant": pseudonym, "roles": dict(roles)},
+        payload={
+            "source_name": item.source_name,
+            "participant": pseudonym,
+            "speakers": len(item.speakers),
+            "roles": role_counts,
+            "pii_findings": findings,
+        },
     )
     return ImportedTranscript(
-        transcript_id, item.source_name, pseudonym, dict(roles), len(item.turns), len(segments)
+        transcript_id,
+        item.source_name,
+        pseudonym,
+        dict(roles),
+        len(item.turns),
+        len(segments),
+        findings,
     )
-
-
-def _segment_rows(
-    transcript_id: int,
-    text: str,
-    spans: Sequence[TurnSpan],
-    turn_ids: Sequence[int],
-    speakers: Sequence[str],
-) -> list[dict[str, object]]:
-    return [
-        {
-            "transcript_id": transcript_id,
-            "turn_id": turn_ids[seg.turn_index],
-            "start_char": seg.start,
-            "end_char": seg.end,
-            "speaker": speakers[seg.turn_index],
-            "text": text[seg.start : seg.end],
-        }
-        for seg in split_segments(text, spans)
-    ]
 
 
 def set_speaker_role(store: Store, transcript_id: int, label: str, role: str, *, actor: str) -> int:
@@ -281,7 +279,7 @@ def set_speaker_role(store: Store, transcript_id: int, label: str, role: str, *,
             store.delete_segments(s.id for s in old)
         if role == PARTICIPANT and not old:
             spans = [TurnSpan(t.start_char, t.end_char, PARTICIPANT) for t in turns]
-            rows = _segment_rows(
+            rows = segment_rows(
                 transcript_id, transcript.text, spans, [t.id for t in turns], [label] * len(turns)
             )
             store.insert_segments(rows)

@@ -88,4 +88,9 @@ if st.button("Import", type="primary", disabled=not files, key="import_go"):
             st.success(
                 f"Imported {result.source_name} as transcript {result.transcript_id}: "
                 f"{result.turns} turns, {result.segments} segments, participant {result.participant}"
+                + (
+                    f"; {result.pii_findings} possible identifiers to settle on the Review page"
+                    if result.pii_findings
+                    else "; no identifiers found"
+                )
             )

@@ -7,6 +7,7 @@ from analysis.coding import apply_code, codings_for_transcript, remove_coding
 from analysis.errors import StudyError
 from analysis.highlight import render_turn_html
 from analysis.models import SPEAKER_ROLES
+from analysis.review import is_cleared
 from analysis.transcripts import attach_participant, set_speaker_role, transcript_view
 from app_pages._cache import code_label, page_context
 
@@ -24,6 +25,12 @@ chosen = st.selectbox(
     format_func=lambda t: f"{t.source_name} ({t.participant or 'no participant'})",
 )
 transcript, turns, segments = transcript_view(ctx.store, chosen.id)
+needs_review = not is_cleared(transcript)
+if needs_review:
+    st.warning(
+        f"{transcript.source_name} needs PII review before it can be coded: settle its "
+        "possible identifiers on the Review page."
+    )
 numbers = {segment.id: number for number, segment in enumerate(segments, start=1)}
 texts = {segment.id: segment.text for segment in segments}
 
@@ -92,7 +99,12 @@ with coding_panel:
         format_func=lambda key: next(code_label(c.name, d) for c, d in tree if c.key == key),
     )
     memo = st.text_area("Memo (optional)", key="transcript_memo", height=80)
-    if st.button("Apply code", type="primary", key="transcript_apply", disabled=not code_key):
+    if st.button(
+        "Apply code",
+        type="primary",
+        key="transcript_apply",
+        disabled=not code_key or needs_review,
+    ):
         try:
             for segment_id in picked_segments:
                 apply_code(

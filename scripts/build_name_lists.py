@@ -24,6 +24,16 @@ ENGLISH_SPEAKING = {"GB", "IE", "US", "CA", "AU", "NZ"}
 _NAME = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*$")
 
 
+def fold(name: str) -> str:
+    """The detector's lookup form: lower case without accents (as `analysis.pii.names.fold`)."""
+    import sys
+
+    sys.path.insert(0, str(OUT.parent.parent.parent))
+    from analysis.pii.names import fold as detector_fold
+
+    return detector_fold(name)
+
+
 def extract(kind: str, max_rank: int) -> list[str]:
     """`name<TAB>best rank<TAB>best English-speaking rank` lines for one kind of name."""
     import names_dataset
@@ -36,7 +46,7 @@ def extract(kind: str, max_rank: int) -> list[str]:
     for name, info in table.items():
         ranks = info.get("rank") or {}
         if ranks and min(ranks.values()) <= max_rank and _NAME.match(name) and len(name) >= 2:
-            key = name.lower()
+            key = fold(name)
             anywhere = min(ranks.values())
             english = min((r for c, r in ranks.items() if c in ENGLISH_SPEAKING), default=none)
             old = best.get(key, (none, none))

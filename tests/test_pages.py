@@ -12,6 +12,7 @@ from analysis.storage import Store
 PAGES = [
     "home.py",
     "import_page.py",
+    "review.py",
     "transcript.py",
     "codebook_page.py",
     "retrieve.py",
@@ -48,6 +49,8 @@ def test_home_shows_demo_counts(app_db: Path) -> None:
 def test_transcript_page_applies_and_removes_a_code(app_db: Path) -> None:
     at = _run("transcript.py")
     at.selectbox(key="app_user").set_value("sam.coder").run()
+    # The first transcript has demo codings, so the demo cleared its PII review.
+    assert at.selectbox(key="transcript_pick").value.anonymisation_status == "cleared"
     first_segment = at.multiselect(key="transcript_segments").options[0]
     at.multiselect(key="transcript_segments").select(first_segment)
     at.selectbox(key="transcript_code").set_value("waiting-times")

@@ -3,6 +3,7 @@ hard negatives that must not be flagged, the allow-list, and the scan-pii contra
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -35,7 +36,9 @@ def test_uk_phone_numbers(text: str, expected: str) -> None:
     assert found(text, "PHONE") == [expected]
 
 
-@pytest.mark.parametrize("postcode", ["L7 3XY", "l7 3xy", "M139PL", "SW1A 1AA", "bs8 1tw", "EH8 9YL"])
+@pytest.mark.parametrize(
+    "postcode", ["L7 3XY", "l7 3xy", "M139PL", "SW1A 1AA", "bs8 1tw", "EH8 9YL"]
+)
 def test_postcodes_in_any_case_with_or_without_space(postcode: str) -> None:
     assert found(f"I lived near {postcode} back then.", "POSTCODE") == [postcode]
 
@@ -64,7 +67,9 @@ def test_student_numbers(text: str, expected: str) -> None:
 
 def test_custom_student_number_pattern() -> None:
     text = "my login was abc123xyz for everything"
-    assert [f.text for f in find_personal_data(text, student_id_patterns=[r"\babc\d{3}xyz\b"])] == ["abc123xyz"]
+    assert [f.text for f in find_personal_data(text, student_id_patterns=[r"\babc\d{3}xyz\b"])] == [
+        "abc123xyz"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -117,7 +122,10 @@ def test_web_identifiers() -> None:
         ("Mr. Jones was there.", ["Mr. Jones"]),
         ("i texted priya after.", ["priya"]),
         ("Zoë and José came round.", ["Zoë", "José"]),
-        ("Oluwaseun Adeyemi and Aleksandra Wiśniewska", ["Oluwaseun Adeyemi", "Aleksandra Wiśniewska"]),
+        (
+            "Oluwaseun Adeyemi and Aleksandra Wiśniewska",
+            ["Oluwaseun Adeyemi", "Aleksandra Wiśniewska"],
+        ),
         ("we met Nguyễn Thị Lan at the group", ["Nguyễn Thị Lan"]),
         ("Jordan told me to go to the GP.", ["Jordan"]),
     ],
@@ -155,7 +163,7 @@ def test_findings_are_sorted_exact_and_do_not_overlap() -> None:
     text = "Email sam.k@example.com or text Priya Shah on 07700 900123, she lives at 12 Elm Grove, L7 3XY."
     findings = find_personal_data(text)
     assert [f.label for f in findings] == ["EMAIL", "PERSON", "PHONE", "ADDRESS", "POSTCODE"]
-    for before, after in zip(findings, findings[1:], strict=False):
+    for before, after in itertools.pairwise(findings):
         assert before.end <= after.start
     assert all(text[f.start : f.end] == f.text for f in findings)
 
@@ -168,7 +176,10 @@ def test_scan_pii_cli_indexes_the_raw_decoded_file(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     text = raw.removeprefix("\ufeff")
-    assert {(r["label"], r["text"]) for r in rows} == {("PERSON", "Jordan Ellis"), ("PHONE", "07700 900123")}
+    assert {(r["label"], r["text"]) for r in rows} == {
+        ("PERSON", "Jordan Ellis"),
+        ("PHONE", "07700 900123"),
+    }
     assert all(text[r["start"] : r["end"]] == r["text"] for r in rows)
     assert set(rows[0]) == {"start", "end", "label", "text"}
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from analysis.pii.names import find_person_names
+from analysis.pii.names import find_person_names, find_speaker_names
 from analysis.pii.patterns import RECOGNISERS, Candidate, find_student_ids
 
 LABELS = (
@@ -52,7 +52,11 @@ def starter_allow_list() -> list[str]:
 def _allow_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     if not terms:
         return None
-    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    # Whitespace in a term matches any run of whitespace (captions wrap lines).
+    alternatives = "|".join(
+        r"\s+".join(re.escape(word) for word in term.split())
+        for term in sorted(terms, key=len, reverse=True)
+    )
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
@@ -103,6 +107,7 @@ def find_personal_data(
     candidates: list[Candidate] = [c for find in RECOGNISERS for c in find(text)]
     candidates.extend(find_student_ids(text, student_id_patterns))
     candidates.extend(find_person_names(text))
+    candidates.extend(find_speaker_names(text))
     allowed = _allowed_spans(text, tuple(sorted({t.strip() for t in allow_list if t.strip()})))
     kept = [
         c for c in candidates

@@ -140,7 +140,7 @@ def _phone_prefix(run: str) -> tuple[int, float] | None:
 # -- postcodes ---------------------------------------------------------------------------
 
 _POSTCODE = re.compile(
-    r"(?<![\w-])([A-PR-UWYZ][A-HK-Y]?\d[A-HJKPSTUW\d]?)[ \t]?(\d[ABD-HJLNP-UW-Z]{2})(?![\w-])",
+    r"(?<![\w-])([A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?)[ \t]?(\d[ABD-HJLNP-UW-Z]{2})(?![\w-])",
     re.IGNORECASE,
 )
 
@@ -185,29 +185,28 @@ def find_nhs_numbers(text: str) -> Iterator[Candidate]:
             yield Candidate(match.start(), match.end(), "NHS_NUMBER", 0.6, "pattern.nhs")
 
 
-_ID_WORDS = (
-    r"(?:student|matric(?:ulation)?|registration|library|enrolment|enrollment|candidate|"
-    r"university|uni|staff|ucas|id)"
-)
-_ID_CONTEXT = re.compile(
-    rf"\b{_ID_WORDS}\s*(?:card\s*)?(?:number|no\.?|num|id|#|code)?\s*(?:is|was|:|-)?\s*(?:like\s+)?"
-    r"(?P<id>[A-Za-z]{0,3}[ -]?\d{5,10})(?![\w])",
+_ID_WORDS = re.compile(
+    r"\b(?:student|matric|matriculation|registration|enrolment|enrollment|library card|"
+    r"candidate|ucas|id|reference number|ref)\b",
     re.IGNORECASE,
 )
-_LETTER_ID = re.compile(r"(?<![\w/£$€-])[A-Za-z]{1,2}\d{7,9}(?![\w])")
-_BARE_ID = re.compile(r"(?<![\w/£$€.,:-])\d{7,9}(?![\w,:/]|\.\d)")
+_ID_NUMBER = re.compile(r"(?<![\w/£$€.,:-])(?:[A-Za-z]{1,3}-?)?\d{6,10}(?![\w:/]|[.,]\d)")
+_LETTER_ID = re.compile(r"^[A-Za-z]{1,2}\d{7,9}$")
+_BARE_ID = re.compile(r"^\d{7,9}$")
 
 
 def find_student_ids(text: str, extra_patterns: Sequence[str] = ()) -> Iterator[Candidate]:
-    """Student numbers: after "student number"/"ID", letter-prefixed, or bare 7-9 digits."""
-    for match in _ID_CONTEXT.finditer(text):
-        yield Candidate(
-            match.start("id"), match.end("id"), "STUDENT_ID", 0.95, "pattern.student_id"
-        )
-    for match in _LETTER_ID.finditer(text):
-        yield Candidate(match.start(), match.end(), "STUDENT_ID", 0.85, "pattern.student_id")
-    for match in _BARE_ID.finditer(text):
-        yield Candidate(match.start(), match.end(), "STUDENT_ID", 0.6, "pattern.student_id")
+    """Student numbers: any 6-10 digit number (or letter-prefixed one) shortly after
+    "student number"/"ID"/"matric"..., or without context a letter-prefixed number or a
+    bare 7-9 digit one (with lower confidence)."""
+    for match in _ID_NUMBER.finditer(text):
+        value = match.group()
+        if _has_context(text, match.start(), _ID_WORDS, width=60):
+            yield Candidate(match.start(), match.end(), "STUDENT_ID", 0.95, "pattern.student_id")
+        elif _LETTER_ID.match(value):
+            yield Candidate(match.start(), match.end(), "STUDENT_ID", 0.85, "pattern.student_id")
+        elif _BARE_ID.match(value):
+            yield Candidate(match.start(), match.end(), "STUDENT_ID", 0.6, "pattern.student_id")
     for pattern in extra_patterns:
         for match in re.finditer(pattern, text):
             yield Candidate(
@@ -229,6 +228,9 @@ _DATE_WORDS = re.compile(
     rf"\b(?:{_ORDINAL}\s+(?:of\s+)?{_MONTHS}\.?,?\s+(?:\d{{4}}|'\d{{2}})|{_MONTHS}\.?\s+{_ORDINAL},?\s+\d{{4}})\b",
     re.IGNORECASE,
 )
+_DATE_ISO = re.compile(
+    r"(?<![\d-])(?:19|20)\d{2}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\d-])"
+)
 _DAY_MONTH = re.compile(
     rf"\b(?:{_ORDINAL}\s+(?:of\s+)?{_MONTHS}|{_MONTHS}\s+{_ORDINAL})\b", re.IGNORECASE
 )
@@ -246,6 +248,9 @@ def find_dates(text: str) -> Iterator[Candidate]:
     for match in _DATE_WORDS.finditer(text):
         birth = _has_context(text, match.start(), _BIRTH_WORDS)
         yield Candidate(match.start(), match.end(), "DATE", 0.92 if birth else 0.7, "pattern.date")
+    for match in _DATE_ISO.finditer(text):
+        birth = _has_context(text, match.start(), _BIRTH_WORDS)
+        yield Candidate(match.start(), match.end(), "DATE", 0.92 if birth else 0.75, "pattern.date")
     for match in _DAY_MONTH.finditer(text):
         if _has_context(text, match.start(), _BIRTH_WORDS, width=40) and re.search(
             r"\d", match.group()
@@ -268,6 +273,10 @@ _ADDRESS_NUMBERED = re.compile(
 )
 _ADDRESS_NAMED = re.compile(rf"\b(?:{_NAME_WORD}\s+){{1,2}}{_STREET.title()}\b")
 _ABBREVIATED = re.compile(r"\b(?:st|rd|ave|ln|cres|gdns|sq)\.$", re.IGNORECASE)
+_ADDRESS_LOWER = re.compile(
+    r"\b(?:on|in|at|off|along|down|up|near|lived on|live on)\s+(?P<street>(?:[a-z][a-z'-]+\s+){1,2}"
+    r"(?:street|road|lane|avenue|close|drive|grove|crescent|terrace|gardens|mews|row|way))\b"
+)
 _FLAT = re.compile(r"\b(?:flat|apartment|apt)\s+\d+[A-Za-z]?\b", re.IGNORECASE)
 _NOT_STREET_NAMES = {
     "the", "a", "an", "this", "that", "my", "our", "one", "which", "every", "each", "no", "to",
@@ -292,6 +301,12 @@ def find_addresses(text: str) -> Iterator[Candidate]:
         if first.lower() in _NOT_STREET_NAMES:
             continue
         yield Candidate(match.start(), match.end(), "ADDRESS", 0.75, "pattern.address.street")
+    for match in _ADDRESS_LOWER.finditer(text):
+        words = match.group("street").split()[:-1]
+        if not any(w in _NOT_STREET_NAMES for w in words):
+            yield Candidate(
+                match.start("street"), match.end("street"), "ADDRESS", 0.7, "pattern.address.street"
+            )
     for match in _FLAT.finditer(text):
         yield Candidate(match.start(), match.end(), "ADDRESS", 0.6, "pattern.address.flat")
 
