@@ -288,7 +288,8 @@ def set_speaker_role(store: Store, transcript_id: int, label: str, role: str, *,
             action="set speaker role",
             table="speakers",
             row_id=speaker.id,
-            payload={"transcript_id": transcript_id, "label": label, "role": role},
+            # The speaker's row id, never its label: labels can be real names.
+            payload={"transcript_id": transcript_id, "role": role},
         )
     return len(store.list_segments(transcript_id))
 

@@ -190,3 +190,18 @@ def test_scan_pii_cli_refuses_a_bad_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["scan-pii", str(path), "--json"])
     assert result.exit_code != 0
     assert "empty.txt" in result.output
+
+
+def test_a_trained_pipelines_person_entities_are_added(tmp_path: Path) -> None:
+    """Stand-in for an installed English pipeline: a saved pipeline whose entity ruler
+    tags a name that no list or rule knows."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "PERSON", "pattern": [{"LOWER": "zxqy"}, {"LOWER": "vrolt"}]}])
+    nlp.to_disk(tmp_path / "pipeline")
+    text = "Then zxqy vrolt rang the crisis line for me."
+    assert find_personal_data(text, ner_model="none") == []
+    [finding] = find_personal_data(text, ner_model=str(tmp_path / "pipeline"))
+    assert (finding.label, finding.text, finding.source) == ("PERSON", "zxqy vrolt", "model.person")

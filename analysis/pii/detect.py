@@ -6,14 +6,19 @@ structured identifier (email, web address, phone...) wins over a name found insi
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analysis.pii.names import find_person_names, find_speaker_names
 from analysis.pii.patterns import RECOGNISERS, Candidate, find_student_ids
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 LABELS = (
     "PERSON", "EMAIL", "PHONE", "POSTCODE", "STUDENT_ID", "NHS_NUMBER", "DATE", "ADDRESS",
@@ -86,11 +91,52 @@ def _settle(candidates: list[Candidate]) -> list[Candidate]:
     return sorted(chosen, key=lambda c: c.start)
 
 
+NER_MODEL_ENV = "STUDY_NER_MODEL"
+_ENGLISH_PIPELINES = ("en_core_web_trf", "en_core_web_lg", "en_core_web_md", "en_core_web_sm")
+
+
+@lru_cache(maxsize=4)
+def _trained_pipeline(name: str) -> Language | None:
+    """A trained spaCy pipeline by package name or path, if one is there to load.
+
+    `auto` takes the largest installed `en_core_web_*`; `none` turns this off. Nothing
+    depends on it: without a trained pipeline the rule-based recognisers do the work.
+    """
+    if name.lower() in ("", "none", "off"):
+        return None
+    from analysis.segment import _import_spacy_without_torch
+
+    _import_spacy_without_torch()
+    import spacy
+
+    if name.lower() == "auto":
+        installed = [p for p in _ENGLISH_PIPELINES if spacy.util.is_package(p)]
+        if not installed:
+            return None
+        name = installed[0]
+    try:
+        return spacy.load(name, exclude=["lemmatizer", "textcat"])
+    except (OSError, ValueError):
+        return None
+
+
+def _model_people(text: str, model: str) -> list[Candidate]:
+    nlp = _trained_pipeline(model)
+    if nlp is None or ("ner" not in nlp.pipe_names and "entity_ruler" not in nlp.pipe_names):
+        return []
+    return [
+        Candidate(ent.start_char, ent.end_char, "PERSON", 0.8, "model.person")
+        for ent in nlp(text).ents
+        if ent.label_ in ("PERSON", "PER")
+    ]
+
+
 def find_personal_data(
     text: str,
     *,
     allow_list: Iterable[str] = (),
     student_id_patterns: Sequence[str] = (),
+    ner_model: str | None = None,
 ) -> list[Finding]:
     """Possible identifiers in `text`, sorted by start and not overlapping.
 
@@ -99,6 +145,9 @@ def find_personal_data(
         allow_list: terms that are never personal (service names, the university...);
             matched as whole words, case-insensitively.
         student_id_patterns: extra regular expressions for an institution's student numbers.
+        ner_model: a trained spaCy pipeline whose PERSON entities are added (package name
+            or path; `auto` = an installed `en_core_web_*`; `none` = off). Default: the
+            `STUDY_NER_MODEL` environment variable, else `auto`.
 
     Example:
         >>> [f.label for f in find_personal_data("Text me on 07700 900123, it's Priya.")]
@@ -108,6 +157,7 @@ def find_personal_data(
     candidates.extend(find_student_ids(text, student_id_patterns))
     candidates.extend(find_person_names(text))
     candidates.extend(find_speaker_names(text))
+    candidates.extend(_model_people(text, ner_model or os.environ.get(NER_MODEL_ENV, "auto")))
     allowed = _allowed_spans(text, tuple(sorted({t.strip() for t in allow_list if t.strip()})))
     kept = [
         c for c in candidates
