@@ -124,16 +124,10 @@ def name_lists() -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]
     English-speaking country)."""
 
     def load(file_name: str) -> dict[str, tuple[int, int]]:
-        names: dict[str, tuple[int, int]] = {}
+        # One line per name, already folded and merged by the build script.
         with gzip.open(DATA / file_name, "rt", encoding="utf-8") as handle:
-            for line in handle:
-                key, anywhere, english = [*line.rstrip("\n").split("\t"), "", ""][:3]
-                old = names.get(key, (NO_RANK, NO_RANK))
-                names[key] = (
-                    min(old[0], int(anywhere or NO_RANK)),
-                    min(old[1], int(english or NO_RANK)),
-                )
-        return names
+            rows = [line.split("\t") for line in handle.read().splitlines()]
+        return {key: (int(anywhere), int(english or NO_RANK)) for key, anywhere, english in rows}
 
     return load("first_names.txt.gz"), load("surnames.txt.gz")
 
