@@ -14,7 +14,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._app import CHROMIUM, CHROMIUM_ARGS, running_app
 
 OUT = Path(__file__).resolve().parent / "screenshots"
-PAGES = {"study": "", "transcript": "transcript", "codebook": "codebook", "import": "import"}
+PAGES = {
+    "study": "",
+    "transcript": "transcript",
+    "review": "review",
+    "codebook": "codebook",
+    "import": "import",
+}
 
 
 def main() -> None:
