@@ -271,7 +271,15 @@ def is_relation_lower(token: Word) -> bool:
     """After `my friend`: a lower-case first name even if it is a word (`hannah`, `bill`)."""
     return (
         token.text.islower() and len(token.text) >= 3 and not never_a_name(token)
-        and is_first_name(token) and zipf(token.lower_) < 4.6
+        and is_first_name(token) and zipf(token.lower_) < 5.2
+    )  # fmt: skip
+
+
+def is_called_lower(token: Word) -> bool:
+    """After `a guy called`: a lower-case first name even if a common word (`mark`)."""
+    return (
+        token.text.islower() and len(token.text) >= 3 and not never_a_name(token)
+        and is_first_name(token) and zipf(token.lower_) < 5.5
     )  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from analysis.pii.lexicon import (
     CONTACT_VERBS,
     ENGLISH_POPULAR_RANK,
     FUNCTION_WORDS,
+    LOCATIVE,
     MESSAGE_VERBS,
     NAMING,
     NOT_NAMES,
@@ -38,6 +39,7 @@ from analysis.pii.lexicon import (
     fold,
     is_after_title,
     is_alpha,
+    is_called_lower,
     is_cap,
     is_first_name,
     is_known_cap,
@@ -80,6 +82,7 @@ _PARTICLES = {
     "ten",
     "mac",
 }
+_MARKUP_AS_SPACE = str.maketrans({"<": " ", ">": "\n", "*": " "})
 _SENTENCE_END = {".", "?", "!", ":", ";", "\n", '"', "“", "”", "…", "-", "–", "—"}
 
 
@@ -100,6 +103,7 @@ def name_pipeline() -> tuple[Language, Matcher]:
         ("pii_texted_lower", is_texted_lower),
         ("pii_after_title", is_after_title),
         ("pii_relation_lower", is_relation_lower),
+        ("pii_called_lower", is_called_lower),
     )
     for name, test in tests:
         if not Token.has_extension(name):
@@ -120,6 +124,17 @@ def name_pipeline() -> tuple[Language, Matcher]:
                 names_here,
             ],
             [{"LOWER": {"IN": sorted(RELATIONS)}}, {"_": {"pii_relation_lower": True}}],
+        ],
+    )
+    called_lower = {"_": {"pii_called_lower": True}}
+    matcher.add(
+        "NAMING_LOWER",
+        [
+            [
+                {"LOWER": {"IN": sorted(PERSON_NOUNS)}},
+                {"LOWER": {"IN": sorted(NAMING)}},
+                called_lower,
+            ]
         ],
     )
     matcher.add(
@@ -168,18 +183,46 @@ def name_pipeline() -> tuple[Language, Matcher]:
             [{"LOWER": {"IN": sorted(MESSAGE_VERBS)}}, {"_": {"pii_texted_lower": True}}],
         ],
     )
+    matcher.add(
+        "GREETING",
+        [[{"LOWER": {"IN": sorted(GREETINGS)}}, {"ORTH": ",", "OP": "?"}, names_here]],
+    )
+    # `Hope from my flat`, `kieran at the su`: a name placed by where the person is from.
+    places = {"LOWER": {"IN": ["my", "the", "our", "work", "uni", "counselling", "wellbeing"]}}
+    matcher.add(
+        "AFFILIATION",
+        [
+            [{"_": {"pii_known_cap": True}}, {"LOWER": {"IN": ["from", "at"]}}, places],
+            [{"_": {"pii_known_lower": True}}, {"LOWER": {"IN": ["from", "at"]}}, places],
+        ],
+    )
     return nlp, matcher
 
 
+GREETINGS = ["hi", "hey", "hello", "hiya", "thanks", "cheers", "bye", "dear", "morning"]
 _RULE_SCORES = {
     "GREETING": 0.85,
+    "AFFILIATION": 0.8,
     "TITLE": 0.95,
     "RELATION": 0.9,
     "NAMING": 0.88,
+    "NAMING_LOWER": 0.85,
     "NAME_IS": 0.9,
     "SPEECH": 0.85,
     "CONTACT": 0.82,
 }
+
+
+_OBJECT_WORDS = {
+    "a", "an", "the", "me", "him", "her", "us", "them", "it", "my", "his", "our", "their",
+    "this", "that", "some", "up", "out", "back", "round", "off", "on", "down", "to",
+}  # fmt: skip
+
+
+def _reads_as_verb(doc: Doc, start: int, end: int) -> bool:
+    """A lower-case word after "my daughter" followed by an object reads as a verb."""
+    lower_name = start < end and doc[start].text.islower()
+    return lower_name and end < len(doc) and doc[end].lower_ in _OBJECT_WORDS
 
 
 def _is_name_by_itself(doc: Doc, token: Token) -> bool:
@@ -253,6 +296,7 @@ def _name_tokens(doc: Doc, start: int, end: int) -> tuple[int, int]:
         return bool(
             token._.pii_name_like or token._.pii_known_cap or token._.pii_known_lower
             or token._.pii_texted_lower or token._.pii_after_title or token._.pii_relation_lower
+            or token._.pii_called_lower
         )  # fmt: skip
 
     while start < end and not is_name(doc[start]):
@@ -329,7 +373,10 @@ def find_speaker_names(text: str) -> Iterator[Candidate]:
 def find_person_names(text: str) -> Iterator[Candidate]:
     """Person-name candidates in `text` with a score from the strongest rule that fired."""
     nlp, matcher = name_pipeline()
-    doc = nlp.make_doc(text)
+    # Markup (`<v Name>`, `**Name:**`) becomes white space of the same length (`>` a line
+    # break, since speech starts after it), so tokens split
+    # at it and offsets still index `text`.
+    doc = nlp.make_doc(text.translate(_MARKUP_AS_SPACE))
     blocked = _in_brackets(doc)
     spans: dict[tuple[int, int], tuple[float, str]] = {}
 
@@ -354,7 +401,10 @@ def find_person_names(text: str) -> Iterator[Candidate]:
             end = start + 1
         else:
             start, end = _name_tokens(doc, start + 1, end)
-        if rule == "CONTACT" and start < end and fold(doc[start].text) in place_names():
+        if rule == "RELATION" and _reads_as_verb(doc, start, end):
+            continue  # "my daughter drew me a picture"
+        located = doc[start - 1].lower_ in (*LOCATIVE, "to") if start > 0 else False
+        if rule == "CONTACT" and located and start < end and fold(doc[start].text) in place_names():
             continue  # "from Sydney", "to Jordan": a place is likelier than a person
         add(start, end, _RULE_SCORES[rule], rule)
 

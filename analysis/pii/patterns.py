@@ -272,6 +272,7 @@ _ADDRESS_NUMBERED = re.compile(
     re.IGNORECASE,
 )
 _ADDRESS_NAMED = re.compile(rf"\b(?:{_NAME_WORD}\s+){{1,2}}{_STREET.title()}\b")
+_STREET_PLACE = re.compile(r"\b(?:on|in|off|near|along|at|down|up)\s+$", re.IGNORECASE)
 _ABBREVIATED = re.compile(r"\b(?:st|rd|ave|ln|cres|gdns|sq)\.$", re.IGNORECASE)
 _ADDRESS_LOWER = re.compile(
     r"\b(?:on|in|at|off|along|down|up|near|lived on|live on)\s+(?P<street>(?:[a-z][a-z'-]+\s+){1,2}"
@@ -300,7 +301,15 @@ def find_addresses(text: str) -> Iterator[Candidate]:
         first = match.group().split()[0]
         if first.lower() in _NOT_STREET_NAMES:
             continue
-        yield Candidate(match.start(), match.end(), "ADDRESS", 0.75, "pattern.address.street")
+        # "on Rowan Road": a street after "on/in/off/near" is surer than a name that precedes a street word
+        located = bool(_STREET_PLACE.search(text[max(0, match.start() - 12) : match.start()]))
+        yield Candidate(
+            match.start(),
+            match.end(),
+            "ADDRESS",
+            0.88 if located else 0.75,
+            "pattern.address.street",
+        )
     for match in _ADDRESS_LOWER.finditer(text):
         words = match.group("street").split()[:-1]
         if not any(w in _NOT_STREET_NAMES for w in words):
