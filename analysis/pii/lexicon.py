@@ -119,17 +119,29 @@ NO_RANK = 10**6
 
 
 @lru_cache(maxsize=1)
-def name_lists() -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
-    """(first names, surnames): folded name -> (best rank anywhere, best rank in an
-    English-speaking country)."""
+def name_lists() -> tuple[dict[str, str], dict[str, str]]:
+    """(first names, surnames): folded name -> its ranks as stored (`ranks()` reads them).
 
-    def load(file_name: str) -> dict[str, tuple[int, int]]:
+    The ranks stay text until asked for: building 226,000 tuples of ints would double the
+    load time, and only a few hundred names are ever looked up in one transcript.
+    """
+
+    def load(file_name: str) -> dict[str, str]:
         # One line per name, already folded and merged by the build script.
         with gzip.open(DATA / file_name, "rt", encoding="utf-8") as handle:
-            rows = [line.split("\t") for line in handle.read().splitlines()]
-        return {key: (int(anywhere), int(english or NO_RANK)) for key, anywhere, english in rows}
+            return dict(line.split("\t", 1) for line in handle.read().splitlines())
 
     return load("first_names.txt.gz"), load("surnames.txt.gz")
+
+
+@lru_cache(maxsize=50_000)
+def ranks(folded: str, *, surname: bool = False) -> tuple[int, int]:
+    """(best rank anywhere, best rank in an English-speaking country) of a folded name."""
+    stored = name_lists()[1 if surname else 0].get(folded)
+    if stored is None:
+        return NO_RANK, NO_RANK
+    anywhere, _, english = stored.partition("\t")
+    return int(anywhere), int(english or NO_RANK)
 
 
 @lru_cache(maxsize=200_000)
@@ -254,7 +266,7 @@ def is_place_here(doc: Doc, index: int) -> bool:
 def surname_rank(token: Word) -> int:
     if not is_alpha(token.text):
         return NO_RANK
-    return name_lists()[1].get(fold(token.text), (NO_RANK, NO_RANK))[0]
+    return ranks(fold(token.text), surname=True)[0]
 
 
 def is_after_title(token: Word) -> bool:
@@ -294,5 +306,5 @@ def is_texted_lower(token: Word) -> bool:
 def first_name_rank(token: Word, *, english: bool = False) -> int:
     if not is_alpha(token.text):
         return NO_RANK
-    ranks = name_lists()[0].get(fold(token.text), (NO_RANK, NO_RANK))
-    return ranks[1] if english else ranks[0]
+    anywhere, in_english = ranks(fold(token.text))
+    return in_english if english else anywhere
