@@ -1,0 +1,129 @@
+"""Opening a study database, transactions and the audit log."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Self
+
+from sqlite_utils import Database
+from sqlite_utils.db import Table
+
+from analysis.errors import StudyError
+from analysis.models import (
+    AuditEntry,
+)
+from analysis.storage.schema import BUSY_TIMEOUT_MS, migrations, now_utc, resolve_db_path
+
+
+class StoreBase:
+    """The connection and what every table group needs: transactions, audit, inserts."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- opening ---------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None) -> Self:
+        """Open (creating if needed) the study database and bring its schema up to date.
+
+        Raises:
+            StudyError: the file cannot be opened or written (read-only, not SQLite).
+        """
+        target = resolve_db_path(path)
+        try:
+            if str(target) != ":memory:":
+                target.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_MS / 1000)
+            db = Database(conn)
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA foreign_keys = ON")
+            # Deleted or rewritten rows (redacted text, old segments) are zeroed, not left
+            # behind in free space.
+            db.execute("PRAGMA secure_delete = ON")
+            if str(target) != ":memory:" and db.journal_mode != "wal":
+                db.enable_wal()
+            migrations.apply(db)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise StudyError(f"{target}: cannot open the study database ({exc})") from exc
+        return cls(db)
+
+    @classmethod
+    def in_memory(cls) -> Self:
+        """A fresh database in memory with the schema applied (tests, previews)."""
+        return cls.open(":memory:")
+
+    def close(self) -> None:
+        self.db.close()
+
+    @property
+    def path(self) -> Path:
+        """The database file (`:memory:` for an in-memory study)."""
+        rows = self.db.execute("PRAGMA database_list").fetchall()
+        return Path(rows[0][2]) if rows and rows[0][2] else Path(":memory:")
+
+    def copy_to(self, target: str | os.PathLike[str]) -> None:
+        """Copy the whole database to `target` with SQLite's online backup API."""
+        destination = sqlite3.connect(str(target))
+        try:
+            self.db.conn.backup(destination)
+        finally:
+            destination.close()
+
+    def checkpoint_wal(self) -> tuple[int, int, int] | None:
+        """Copy the WAL into the database file and truncate it to zero bytes.
+
+        Returns SQLite's (busy, log frames, checkpointed frames), or None inside an open
+        transaction, where a checkpoint cannot run (the outermost caller does it).
+        """
+        if self.db.conn.in_transaction:
+            return None
+        busy, log, done = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return int(busy), int(log), int(done)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Self]:
+        """One all-or-nothing unit of work; nests as a savepoint."""
+        with self.db.atomic():
+            yield self
+
+    def audit(
+        self,
+        *,
+        actor: str,
+        action: str,
+        table: str,
+        row_id: int | None,
+        payload: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Append one audit row; call inside the transaction that makes the change."""
+        self._table("audit_log").insert(
+            {
+                "at": now_utc(),
+                "actor": actor,
+                "action": action,
+                "table_name": table,
+                "row_id": row_id,
+                "payload_json": json.dumps(dict(payload or {}), sort_keys=True, default=str),
+            }
+        )
+
+    def audit_entries(self, *, table: str | None = None, limit: int = 200) -> list[AuditEntry]:
+        where, params = ("table_name = ?", [table]) if table else ("1 = 1", [])
+        rows = self.db.query(
+            f"SELECT * FROM audit_log WHERE {where} ORDER BY id DESC LIMIT ?", [*params, limit]
+        )
+        return [AuditEntry(**row) for row in rows]
+
+    def _table(self, name: str) -> Table:
+        return self.db.table(name)
+
+    def _insert(self, table: str, record: Mapping[str, Any]) -> int:
+        last_pk = self._table(table).insert(dict(record)).last_pk
+        assert last_pk is not None
+        return int(last_pk)

@@ -1,0 +1,168 @@
+"""The schema: numbered migrations, and where the database lives."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+# Beside the checkout's code, whatever folder the app or the CLI is started from.
+DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent.parent / "data" / "study.db"
+BUSY_TIMEOUT_MS = 5000
+DEFAULT_PROJECT_SLUG = "study"
+
+migrations = Migrations("peer-research-platform")
+
+
+def now_utc() -> str:
+    """ISO-8601 UTC timestamp used in every `*_at` column."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def resolve_db_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
+    """The database path: `--db` first, then `STUDY_DB`, then `data/study.db` in the checkout."""
+    if cli_value:
+        return Path(cli_value)
+    if os.environ.get("STUDY_DB"):
+        return Path(os.environ["STUDY_DB"])
+    return DEFAULT_DB_PATH
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """The first schema: study, people, transcripts, codebook, codings, memos, audit."""
+    statements = [
+        """CREATE TABLE projects (
+            id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '', min_cell_size INTEGER NOT NULL DEFAULT 5,
+            created_at TEXT NOT NULL)""",
+        """CREATE TABLE users (
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('student researcher', 'project lead', 'evaluator')),
+            password_hash TEXT, created_at TEXT NOT NULL)""",
+        """CREATE TABLE participants (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            pseudonym TEXT NOT NULL, UNIQUE (project_id, pseudonym))""",
+        """CREATE TABLE participant_attributes (
+            participant_id INTEGER NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+            name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (participant_id, name))""",
+        """CREATE TABLE transcripts (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            participant_id INTEGER REFERENCES participants(id) ON DELETE SET NULL,
+            source_name TEXT NOT NULL, source_format TEXT NOT NULL,
+            source_sha256 TEXT NOT NULL, sha256 TEXT NOT NULL, text TEXT NOT NULL,
+            language TEXT NOT NULL DEFAULT 'en',
+            anonymisation_status TEXT NOT NULL DEFAULT 'unchecked',
+            imported_by TEXT NOT NULL, imported_at TEXT NOT NULL,
+            UNIQUE (project_id, sha256))""",
+        """CREATE TABLE speakers (
+            id INTEGER PRIMARY KEY,
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            label TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('interviewer', 'participant')),
+            UNIQUE (transcript_id, label))""",
+        """CREATE TABLE turns (
+            id INTEGER PRIMARY KEY,
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            speaker_id INTEGER NOT NULL REFERENCES speakers(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL, start_char INTEGER NOT NULL, end_char INTEGER NOT NULL,
+            timestamp TEXT, CHECK (start_char < end_char))""",
+        """CREATE TABLE segments (
+            id INTEGER PRIMARY KEY,
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            turn_id INTEGER NOT NULL REFERENCES turns(id) ON DELETE CASCADE,
+            start_char INTEGER NOT NULL, end_char INTEGER NOT NULL,
+            speaker TEXT NOT NULL, text TEXT NOT NULL, CHECK (start_char < end_char))""",
+        """CREATE TABLE codebook_versions (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL, name TEXT NOT NULL,
+            parent_version_id INTEGER REFERENCES codebook_versions(id),
+            note TEXT NOT NULL DEFAULT '', created_by TEXT NOT NULL, created_at TEXT NOT NULL,
+            UNIQUE (project_id, version))""",
+        """CREATE TABLE codes (
+            id INTEGER PRIMARY KEY,
+            codebook_version_id INTEGER NOT NULL
+                REFERENCES codebook_versions(id) ON DELETE CASCADE,
+            key TEXT NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL DEFAULT '',
+            include_rule TEXT NOT NULL DEFAULT '', exclude_rule TEXT NOT NULL DEFAULT '',
+            example TEXT NOT NULL DEFAULT '',
+            parent_code_id INTEGER REFERENCES codes(id) ON DELETE CASCADE,
+            status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'proposed')),
+            position INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (codebook_version_id, key))""",
+        """CREATE TABLE codings (
+            id INTEGER PRIMARY KEY,
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            segment_id INTEGER REFERENCES segments(id) ON DELETE CASCADE,
+            code_id INTEGER NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+            coder TEXT NOT NULL, start_char INTEGER NOT NULL, end_char INTEGER NOT NULL,
+            source TEXT NOT NULL DEFAULT 'manual'
+                CHECK (source IN ('manual', 'accepted-suggestion', 'consensus', 'imported')),
+            created_at TEXT NOT NULL, CHECK (start_char < end_char),
+            UNIQUE (transcript_id, code_id, coder, start_char, end_char))""",
+        """CREATE TABLE memos (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            target_table TEXT NOT NULL, target_id INTEGER NOT NULL,
+            author TEXT NOT NULL, body TEXT NOT NULL,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+        """CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,
+            action TEXT NOT NULL, table_name TEXT NOT NULL, row_id INTEGER,
+            payload_json TEXT NOT NULL DEFAULT '{}')""",
+        "CREATE INDEX idx_turns_transcript ON turns(transcript_id, position)",
+        "CREATE INDEX idx_segments_transcript ON segments(transcript_id, start_char)",
+        "CREATE INDEX idx_codings_transcript ON codings(transcript_id)",
+        "CREATE INDEX idx_codings_code ON codings(code_id)",
+        "CREATE INDEX idx_codings_segment ON codings(segment_id)",
+        "CREATE INDEX idx_codes_key ON codes(key)",
+        "CREATE INDEX idx_memos_target ON memos(target_table, target_id)",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
+@migrations()
+def m002_pii_review(db: Database) -> None:
+    """The anonymisation review: findings (offsets only, never the found text), stable
+    placeholders keyed by an HMAC of the string, and each project's allow-list."""
+    statements = [
+        "ALTER TABLE projects ADD COLUMN pii_secret TEXT",
+        """CREATE TABLE pii_findings (
+            id INTEGER PRIMARY KEY,
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            start_char INTEGER NOT NULL, end_char INTEGER NOT NULL, label TEXT NOT NULL,
+            score REAL NOT NULL, source TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'redacted', 'not-personal')),
+            placeholder TEXT, decided_by TEXT, decided_at TEXT,
+            CHECK (start_char < end_char))""",
+        """CREATE TABLE placeholders (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            label TEXT NOT NULL, key_hash TEXT NOT NULL, number INTEGER NOT NULL,
+            UNIQUE (project_id, key_hash), UNIQUE (project_id, label, number))""",
+        """CREATE TABLE allow_terms (
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            term TEXT NOT NULL, added_by TEXT NOT NULL, added_at TEXT NOT NULL,
+            PRIMARY KEY (project_id, term))""",
+        "CREATE INDEX idx_pii_findings_transcript ON pii_findings(transcript_id, start_char)",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
+def schema_version(db: Database) -> int:
+    """Number of applied migrations: the schema version of this database file."""
+    return len(migrations.applied(db))
+
+
+def latest_schema_version() -> int:
+    """Number of migrations this code knows about."""
+    return len(migrations._migrations)
