@@ -7,6 +7,7 @@ or not at all.
 
 from __future__ import annotations
 
+from analysis.storage.analysis_tables import AnalysisTables
 from analysis.storage.coding_tables import CodingTables
 from analysis.storage.review_tables import ReviewTables
 from analysis.storage.schema import (
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 
-class Store(StudyTables, ReviewTables, CodingTables):
+class Store(StudyTables, ReviewTables, CodingTables, AnalysisTables):
     """One open study database. Open one per request or rerun; never share it.
 
     The table groups live in their own modules; this class puts them together.

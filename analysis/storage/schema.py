@@ -158,6 +158,43 @@ def m002_pii_review(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m003_topics_and_suggestions(db: Database) -> None:
+    """Topic modelling and code suggestions: cached embeddings, stored topic runs with
+    their topics and segment assignments, and coders' decisions on suggestions."""
+    statements = [
+        """CREATE TABLE embeddings (
+            text_hash TEXT NOT NULL, model TEXT NOT NULL, dim INTEGER NOT NULL,
+            vector BLOB NOT NULL, PRIMARY KEY (text_hash, model))""",
+        """CREATE TABLE topic_runs (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            params_json TEXT NOT NULL, seed INTEGER NOT NULL, embedding_model TEXT NOT NULL,
+            corpus_hash TEXT NOT NULL, segment_count INTEGER NOT NULL,
+            model_path TEXT, created_by TEXT NOT NULL, created_at TEXT NOT NULL)""",
+        """CREATE TABLE topics (
+            id INTEGER PRIMARY KEY,
+            topic_run_id INTEGER NOT NULL REFERENCES topic_runs(id) ON DELETE CASCADE,
+            topic_num INTEGER NOT NULL, label TEXT NOT NULL, keywords_json TEXT NOT NULL,
+            size INTEGER NOT NULL, matched_code_key TEXT, match_score REAL,
+            representative_json TEXT NOT NULL DEFAULT '[]',
+            UNIQUE (topic_run_id, topic_num))""",
+        """CREATE TABLE segment_topics (
+            segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+            topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
+            probability REAL NOT NULL, PRIMARY KEY (segment_id, topic_id))""",
+        """CREATE TABLE suggestion_decisions (
+            id INTEGER PRIMARY KEY,
+            segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+            code_key TEXT NOT NULL, coder TEXT NOT NULL, score REAL NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('accepted', 'rejected')),
+            created_at TEXT NOT NULL, UNIQUE (segment_id, code_key, coder))""",
+        "CREATE INDEX idx_segment_topics_topic ON segment_topics(topic_id)",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
 def schema_version(db: Database) -> int:
     """Number of applied migrations: the schema version of this database file."""
     return len(migrations.applied(db))
