@@ -229,6 +229,56 @@ def scan_pii_command(
     _emit(rows, as_json, "\n".join(lines) or "no identifiers found")
 
 
+@cli.command("suggest")
+@click.argument("transcript_id", type=int)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print segments with their top-3 codes as JSON."
+)
+@click.pass_obj
+def suggest_command(obj: Context, transcript_id: int, as_json: bool) -> None:
+    """Suggest the top 3 codes for each participant segment of a cleared transcript."""
+    from analysis.embed import load_embedder
+    from analysis.suggestions import suggest_for_transcript
+
+    with obj.study() as (store, _):
+        rows = suggest_for_transcript(store, transcript_id, embedder=load_embedder())
+    data = [
+        {
+            "segment_id": r.segment.id,
+            "start": r.segment.start_char,
+            "end": r.segment.end_char,
+            "text": r.segment.text,
+            "suggestions": [{"code": code, "score": score} for code, score in r.suggestions],
+        }
+        for r in rows
+    ]
+    lines = [
+        f"{r.segment.id:>6}  {', '.join(f'{c} {s:.2f}' for c, s in r.suggestions)}  | {r.segment.text[:60]}"
+        for r in rows
+    ]
+    _emit(data, as_json, "\n".join(lines) or "no participant segments")
+
+
+@cli.command("evaluate-suggestions")
+@click.argument("coded", type=click.Path(dir_okay=False))
+@click.option("--codebook", "codebook", required=True, type=click.Path(dir_okay=False),
+              help="CSV with columns code,description.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def evaluate_suggestions_command(coded: str, codebook: str, as_json: bool) -> None:
+    """Leave-one-document-out hit@1/hit@3 of suggestions on a hand-coded CSV
+    (columns document,text,codes with codes separated by ';'), against always
+    suggesting the most frequent codes."""
+    from analysis.coded_files import read_codebook_descriptions, read_coded_passages
+    from analysis.embed import load_embedder
+    from analysis.suggest import evaluate_suggestions
+
+    passages = read_coded_passages(coded)
+    descriptions = read_codebook_descriptions(codebook)
+    quality = evaluate_suggestions(passages, descriptions, embedder=load_embedder())
+    text = "\n".join(f"{key}: {value}" for key, value in quality.as_dict().items())
+    _emit(quality.as_dict(), as_json, text)
+
+
 @cli.command("demo")
 @click.pass_obj
 def demo_command(obj: Context) -> None:
