@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from analysis.demo import DEMO_ACTOR, is_empty_study, load_demo_study
+from analysis.embed import SentenceEmbedder, load_embedder
 from analysis.models import Project
 from analysis.storage import Store, resolve_db_path
 from analysis.study import open_study
@@ -57,6 +58,12 @@ def page_context() -> PageContext:
     user = st.sidebar.selectbox("Working as", users, index=default, key="app_user")
     st.sidebar.caption(f"Study: {project.name}")
     return PageContext(store, project, user or DEMO_ACTOR)
+
+
+@st.cache_resource(show_spinner="Loading the sentence model (once)…")
+def shared_embedder() -> SentenceEmbedder:
+    """The embedding model, loaded once per server process and shared by all sessions."""
+    return load_embedder()
 
 
 def code_label(name: str, depth: int) -> str:

@@ -10,6 +10,7 @@ from analysis.models import SPEAKER_ROLES
 from analysis.review import is_cleared
 from analysis.transcripts import attach_participant, set_speaker_role, transcript_view
 from app_pages._cache import code_label, page_context
+from app_pages._suggest_panel import render_suggestions
 
 ctx = page_context()
 st.title("Transcript")
@@ -132,6 +133,9 @@ with coding_panel:
             st.rerun()
         except StudyError as exc:
             st.error(str(exc))
+
+    if not needs_review:
+        render_suggestions(ctx, transcript, numbers, {c.key: c.name for c in codes})
 
     st.subheader("Codings")
     mine = [c for c in codings if c.coder == ctx.user]

@@ -68,6 +68,23 @@ def test_transcript_page_applies_and_removes_a_code(app_db: Path) -> None:
     assert any(m.body == "waiting framed as normal" for m in memos)
 
 
+@pytest.mark.slow
+def test_transcript_page_accepts_a_suggestion_with_one_click(app_db: Path) -> None:
+    at = _run("transcript.py")
+    at.selectbox(key="app_user").set_value("alex.coder").run()
+    at.toggle(key="transcript_suggest").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    accept = next(b for b in at.button if b.key and b.key.startswith("transcript_accept_"))
+    accept.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    store = Store.open(app_db)
+    accepted = [c for c in store.list_codings(project_id=1) if c.source == "accepted-suggestion"]
+    decisions = store.list_suggestion_decisions(1)
+    store.close()
+    assert len(accepted) == 1 and accepted[0].coder == "alex.coder"
+    assert [d["decision"] for d in decisions] == ["accepted"]
+
+
 def test_codebook_page_adds_a_code_as_new_version(app_db: Path) -> None:
     at = _run("codebook_page.py")
     at.text_input(key="codebook_name").input("Sleep and routine")
