@@ -136,3 +136,34 @@ if len(versions) > 1:
         st.markdown(
             f"**v{newer.version}** by {newer.created_by} ({newer.created_at}): {summary or 'no change'}"
         )
+
+st.divider()
+st.subheader("How far to trust suggestions here")
+st.caption(
+    "Each transcript's codings are hidden in turn and suggestions are made from the codebook "
+    "and the other transcripts' codings; hit@1 is how often the top suggestion is a code a "
+    "person gave, hit@3 how often one of the top three is. The baseline always suggests the "
+    "most used codes."
+)
+if st.button("Check suggestions against our codings", key="codebook_quality"):
+    from analysis.suggestions import study_suggestion_quality
+    from app_pages._cache import shared_embedder
+
+    with st.spinner("Scoring suggestions…"):
+        quality = study_suggestion_quality(ctx.store, ctx.project.id, embedder=shared_embedder())
+    if quality.passages == 0:
+        st.info("No codings yet: code some segments first.")
+    else:
+        cols = st.columns(4)
+        cols[0].metric(
+            "hit@1",
+            f"{quality.hit_at_1:.2f}",
+            f"{quality.hit_at_1 - quality.frequency_baseline_hit_at_1:+.2f} vs baseline",
+        )
+        cols[1].metric(
+            "hit@3",
+            f"{quality.hit_at_3:.2f}",
+            f"{quality.hit_at_3 - quality.frequency_baseline_hit_at_3:+.2f} vs baseline",
+        )
+        cols[2].metric("Coded passages", quality.passages)
+        cols[3].metric("Codes", quality.codes)
