@@ -34,6 +34,12 @@ pages = [
         icon=":material/format_quote:",
     ),
     st.Page(
+        "app_pages/topics.py",
+        url_path="topics",
+        title="Topics",
+        icon=":material/bubble_chart:",
+    ),
+    st.Page(
         "app_pages/participants.py",
         url_path="participants",
         title="Participants",

@@ -24,6 +24,7 @@ from analysis.models import Project
 from analysis.participants import read_participants_file
 from analysis.storage import Store
 from analysis.study import open_study, study_status
+from analysis.topics_cli import topics_command
 from analysis.transcripts import UploadedFile, import_transcripts
 
 
@@ -289,6 +290,9 @@ def demo_command(obj: Context) -> None:
         f"demo study loaded: {counts['transcripts']} transcripts, {counts['codes']} codes, "
         f"{counts['codings']} codings"
     )
+
+
+cli.add_command(topics_command)
 
 
 def main(argv: list[str] | None = None) -> None:

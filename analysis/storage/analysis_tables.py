@@ -86,6 +86,55 @@ class AnalysisTables(StoreBase):
             )
         )
 
+    def get_topic_run(self, topic_run_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM topic_runs WHERE id = ?", [topic_run_id]))
+        return {**rows[0], "params": json.loads(rows[0]["params_json"])} if rows else None
+
+    def set_topic_run_model_path(self, topic_run_id: int, model_path: str) -> None:
+        self._table("topic_runs").update(topic_run_id, {"model_path": model_path})
+
+    def refresh_topic_sizes(self, topic_run_id: int) -> None:
+        """Set each topic's size to the number of segments now assigned to it."""
+        self.db.execute(
+            """UPDATE topics SET size = (
+                   SELECT count(*) FROM segment_topics st WHERE st.topic_id = topics.id)
+               WHERE topic_run_id = ?""",
+            [topic_run_id],
+        )
+
+    def list_topic_segments(self, topic_run_id: int) -> list[dict[str, Any]]:
+        """Every segment assigned in a run, with its text, transcript and participant."""
+        return list(
+            self.db.query(
+                """SELECT st.segment_id, st.probability, t.topic_num, s.transcript_id, s.text,
+                          coalesce(p.pseudonym, '(no participant)') AS participant
+                   FROM segment_topics st JOIN topics t ON t.id = st.topic_id
+                   JOIN segments s ON s.id = st.segment_id
+                   JOIN transcripts tr ON tr.id = s.transcript_id
+                   LEFT JOIN participants p ON p.id = tr.participant_id
+                   WHERE t.topic_run_id = ? ORDER BY st.segment_id""",
+                [topic_run_id],
+            )
+        )
+
+    def list_topic_proposals(self, topic_run_id: int) -> dict[int, dict[str, Any]]:
+        """Topic number -> the audited proposal of that topic as a code (key, by, at)."""
+        rows = self.db.query(
+            """SELECT t.topic_num, a.actor, a.at, a.payload_json FROM audit_log a
+               JOIN topics t ON t.id = a.row_id
+               WHERE a.table_name = 'topics' AND a.action = 'propose topic as code'
+               AND t.topic_run_id = ? ORDER BY a.id""",
+            [topic_run_id],
+        )
+        return {
+            int(row["topic_num"]): {
+                "code_key": json.loads(row["payload_json"]).get("code_key"),
+                "by": row["actor"],
+                "at": row["at"],
+            }
+            for row in rows
+        }
+
     # -- suggestions ---------------------------------------------------------------------
 
     def record_suggestion_decision(self, record: Mapping[str, Any]) -> int:

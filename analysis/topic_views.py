@@ -1,0 +1,328 @@
+"""Reading stored topic runs: overviews, a 2-D map, topics x participants, proposals.
+
+The cold and warm passes that make the runs are in `analysis.topics`, which re-exports
+everything here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from analysis.codebook import CodeSpec, current_codebook, save_code, slugify
+from analysis.embed import text_hash
+from analysis.errors import InvalidRequestError, NotFoundError
+from analysis.models import Segment
+from analysis.storage import Store
+from analysis.topic_pipeline import DEFAULT_PIPELINE
+
+if TYPE_CHECKING:
+    import pandas as pd  # type: ignore[import-untyped]
+
+OUTLIER = -1
+QUOTES = 5
+MAP_FILE = "map.npz"
+
+
+@dataclass(frozen=True)
+class Quote:
+    segment_id: int
+    transcript_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    """One topic of a run: what a coder sees."""
+
+    topic_num: int
+    label: str
+    keywords: tuple[str, ...]
+    size: int
+    code_key: str | None
+    score: float | None
+    quotes: tuple[Quote, ...]
+    code_name: str | None = None
+    proposed_as: str | None = None
+
+    @property
+    def is_emergent(self) -> bool:
+        return self.code_key is None
+
+
+@dataclass(frozen=True)
+class TopicRunResult:
+    """A stored topic run and its topics (outliers counted, not listed)."""
+
+    run_id: int
+    pipeline: str
+    seed: int
+    embedding_model: str
+    created_at: str
+    created_by: str
+    segment_count: int
+    corpus_hash: str
+    model_path: str | None
+    params: dict[str, Any]
+    topics: tuple[TopicSummary, ...]
+    outliers: int = 0
+    placed: int = field(default=0, compare=False)
+
+    @property
+    def emergent(self) -> tuple[TopicSummary, ...]:
+        return tuple(t for t in self.topics if t.is_emergent)
+
+
+def get_topic_run(store: Store, project_id: int, run_id: int) -> dict[str, Any]:
+    """The stored run record (with `params`) of this project.
+
+    Raises:
+        NotFoundError: no such run in this project.
+    """
+    run = store.get_topic_run(run_id)
+    if run is None or run["project_id"] != project_id:
+        raise NotFoundError(f"topic run {run_id} does not exist")
+    return run
+
+
+def list_topic_runs(store: Store, project_id: int) -> list[dict[str, Any]]:
+    """The project's runs, newest first: id, date, who, seed, pipeline, segments."""
+    return [
+        {
+            "id": r["id"],
+            "created_at": r["created_at"],
+            "created_by": r["created_by"],
+            "seed": r["seed"],
+            "pipeline": r["params"].get("pipeline", DEFAULT_PIPELINE),
+            "embedding_model": r["embedding_model"],
+            "segment_count": r["segment_count"],
+            "corpus_hash": r["corpus_hash"],
+        }
+        for r in store.list_topic_runs(project_id)
+    ]
+
+
+def latest_topic_run(store: Store, project_id: int) -> TopicRunResult | None:
+    """The project's newest topic run, or None before the first."""
+    runs = store.list_topic_runs(project_id)
+    return topic_overview(store, runs[0]["id"]) if runs else None
+
+
+def topic_overview(store: Store, run_id: int) -> TopicRunResult:
+    """A stored run: topics by size with keywords, matched code (or emergent) and quotes.
+
+    Raises:
+        NotFoundError: no such run.
+    """
+    run = store.get_topic_run(run_id)
+    if run is None:
+        raise NotFoundError(f"topic run {run_id} does not exist")
+    _, codes = current_codebook(store, run["project_id"])
+    names = {c.key: c.name for c in codes}
+    proposals = store.list_topic_proposals(run_id)
+    rows = store.list_topics(run_id)
+    topics = [
+        TopicSummary(
+            topic_num=row["topic_num"],
+            label=row["label"],
+            keywords=tuple(row["keywords"]),
+            size=row["size"],
+            code_key=row["matched_code_key"],
+            score=row["match_score"],
+            quotes=tuple(Quote(**q) for q in row["representative"]),
+            code_name=names.get(row["matched_code_key"] or ""),
+            proposed_as=proposals.get(row["topic_num"], {}).get("code_key"),
+        )
+        for row in rows
+        if row["topic_num"] != OUTLIER
+    ]
+    return TopicRunResult(
+        run_id=run["id"],
+        pipeline=run["params"].get("pipeline", DEFAULT_PIPELINE),
+        seed=run["seed"],
+        embedding_model=run["embedding_model"],
+        created_at=run["created_at"],
+        created_by=run["created_by"],
+        segment_count=run["segment_count"],
+        corpus_hash=run["corpus_hash"],
+        model_path=run["model_path"],
+        params=run["params"],
+        topics=tuple(sorted(topics, key=lambda t: (-t.size, t.topic_num))),
+        outliers=sum(r["size"] for r in rows if r["topic_num"] == OUTLIER),
+    )
+
+
+def representative_quotes(
+    segments: Sequence[Segment], embeddings: np.ndarray, members: np.ndarray, centre: np.ndarray
+) -> list[Quote]:
+    """Up to five members nearest the centre: at most two per transcript, and sentences of
+    five words or more first, so the quotes show the topic across interviews."""
+    similarity = embeddings[members] @ centre
+    ranked = [int(members[i]) for i in sorted(range(len(members)), key=lambda i: -similarity[i])]
+    picked: list[int] = []
+    per_transcript: dict[int, int] = {}
+    for wordy_only in (True, False):
+        for index in ranked:
+            segment = segments[index]
+            if index in picked or len(picked) == QUOTES:
+                continue
+            if wordy_only and (
+                len(segment.text.split()) < 5 or per_transcript.get(segment.transcript_id, 0) >= 2
+            ):
+                continue
+            picked.append(index)
+            per_transcript[segment.transcript_id] = per_transcript.get(segment.transcript_id, 0) + 1
+    return [Quote(segments[i].id, segments[i].transcript_id, segments[i].text) for i in picked]
+
+
+def save_layout(folder: Path, segment_ids: Sequence[int], layout: np.ndarray, *, seed: int) -> None:
+    """Keep 2-D map coordinates of a run's segments: a seeded PCA of the reduced space the
+    topics were found in, where topics stand apart (a PCA of the raw embeddings is a blob)."""
+    from sklearn.decomposition import PCA
+
+    points = PCA(n_components=2, random_state=seed).fit_transform(layout)
+    np.savez(folder / MAP_FILE, segment_ids=np.asarray(segment_ids), xy=points.astype(np.float32))
+
+
+def _saved_layout(model_path: str | None) -> dict[int, np.ndarray]:
+    path = Path(model_path or "") / MAP_FILE
+    if not model_path or not path.exists():
+        return {}
+    saved = np.load(path)
+    return {int(i): xy for i, xy in zip(saved["segment_ids"], saved["xy"], strict=True)}
+
+
+def topic_map(store: Store, run_id: int) -> pd.DataFrame:
+    """2-D coordinates of every assigned segment, with topic, label, participant and text,
+    for a scatter plot. Segments of the fit keep their saved coordinates; segments placed
+    later sit at the mean of their five nearest fitted neighbours (cosine similarity of
+    embeddings). Without saved coordinates, a seeded PCA of the embeddings is used
+    (`attrs["projection"]` says which). Segments whose embedding is gone are left out."""
+    import pandas as pd
+    from sklearn.decomposition import PCA
+
+    run = store.get_topic_run(run_id)
+    if run is None:
+        raise NotFoundError(f"topic run {run_id} does not exist")
+    labels = {t["topic_num"]: t["label"] for t in store.list_topics(run_id)}
+    rows = store.list_topic_segments(run_id)
+    saved = _saved_layout(run["model_path"])
+    hashes = [text_hash(r["text"]) for r in rows]
+    cached = store.cached_embeddings(run["embedding_model"], hashes)
+    kept = [(r, h) for r, h in zip(rows, hashes, strict=True) if h in cached]
+    columns = ["segment_id", "x", "y", "topic", "label", "participant", "text"]
+    if len(kept) < 3:
+        return pd.DataFrame(columns=columns)
+    vectors = np.vstack([np.frombuffer(cached[h], dtype=np.float32) for _, h in kept])
+    known = np.array([r["segment_id"] in saved for r, _ in kept])
+    if known.sum() >= 5:
+        points = np.zeros((len(kept), 2), dtype=np.float32)
+        ids = [int(r["segment_id"]) for r, _ in kept]
+        points[known] = [saved[i] for i, k in zip(ids, known, strict=True) if k]
+        if not known.all():
+            similarity = vectors[~known] @ vectors[known].T
+            nearest = np.argsort(-similarity, axis=1, kind="stable")[:, :5]
+            points[~known] = points[known][nearest].mean(axis=1)
+        projection = "topic space"
+    else:
+        points = PCA(n_components=2, random_state=run["seed"]).fit_transform(vectors)
+        projection = "pca"
+    frame = pd.DataFrame(
+        [
+            {
+                "segment_id": r["segment_id"],
+                "x": round(float(x), 4),
+                "y": round(float(y), 4),
+                "topic": r["topic_num"],
+                "label": labels.get(r["topic_num"], ""),
+                "participant": r["participant"],
+                "text": r["text"],
+            }
+            for (r, _), (x, y) in zip(kept, points, strict=True)
+        ],
+        columns=columns,
+    )
+    frame.attrs["projection"] = projection
+    return frame
+
+
+def topic_participant_matrix(store: Store, run_id: int) -> pd.DataFrame:
+    """Segments per topic (rows, by topic number; outliers left out) and participant
+    pseudonym (columns)."""
+    import pandas as pd
+
+    rows = [r for r in store.list_topic_segments(run_id) if r["topic_num"] != OUTLIER]
+    if not rows:
+        return pd.DataFrame()
+    frame = pd.DataFrame(rows)
+    matrix = pd.crosstab(frame["topic_num"], frame["participant"])
+    matrix.index.name = "topic"
+    matrix.columns.name = "participant"
+    return matrix
+
+
+def propose_topic_as_code(
+    store: Store,
+    project_id: int,
+    run_id: int,
+    topic_num: int,
+    *,
+    actor: str,
+    name: str | None = None,
+) -> CodeSpec:
+    """Propose an emergent topic as a new code (status "proposed") in a new codebook
+    version, with its keywords in the definition and its best quote as the example.
+
+    Raises:
+        NotFoundError: no such run or topic. InvalidRequestError: the topic matches a
+            code already, or was proposed before.
+
+    Example:
+        >>> propose_topic_as_code(store, 1, 3, 7, actor="sam.coder", name="Pets").key
+        'pets'
+    """
+    get_topic_run(store, project_id, run_id)
+    topic = next(
+        (t for t in topic_overview(store, run_id).topics if t.topic_num == topic_num), None
+    )
+    if topic is None:
+        raise NotFoundError(f"topic run {run_id} has no topic {topic_num}")
+    if not topic.is_emergent:
+        raise InvalidRequestError(f"topic {topic_num} already matches code '{topic.code_key}'")
+    if topic.proposed_as:
+        raise InvalidRequestError(
+            f"topic {topic_num} was already proposed as code '{topic.proposed_as}'"
+        )
+    title = (name or "").strip() or "Emergent: " + ", ".join(topic.keywords[:3] or ["topic"])
+    _, codes = current_codebook(store, project_id)
+    taken = {c.key for c in codes}
+    key = base = slugify(title) or f"topic-{topic_num}"
+    suffix = 2
+    while key in taken:
+        key, suffix = f"{base}-{suffix}", suffix + 1
+    spec = CodeSpec(
+        key=key,
+        name=title,
+        definition=(
+            f"Candidate code from topic {topic_num} of topic run {run_id}: "
+            f"participants talking about {', '.join(topic.keywords[:6])}."
+        ),
+        include="Segments like the topic's representative quotes; review before use.",
+        example=topic.quotes[0].text if topic.quotes else "",
+        status="proposed",
+    )
+    topic_id = next(t["id"] for t in store.list_topics(run_id) if t["topic_num"] == topic_num)
+    with store.transaction():
+        save_code(store, project_id, spec, actor=actor)
+        store.audit(
+            actor=actor,
+            action="propose topic as code",
+            table="topics",
+            row_id=topic_id,
+            payload={"code_key": key, "topic_run_id": run_id, "topic_num": topic_num},
+        )
+    return spec
