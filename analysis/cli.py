@@ -22,6 +22,7 @@ from analysis.errors import StudyError
 from analysis.ingest import SUPPORTED_EXTENSIONS
 from analysis.models import Project
 from analysis.participants import read_participants_file
+from analysis.review_cli import review_group
 from analysis.storage import Store
 from analysis.study import open_study, study_status
 from analysis.topics_cli import topics_command
@@ -293,6 +294,7 @@ def demo_command(obj: Context) -> None:
 
 
 cli.add_command(topics_command)
+cli.add_command(review_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -195,7 +195,8 @@ def fit_topics(
     if len(segments) < MIN_SEGMENTS:
         raise InvalidRequestError(
             f"topics need at least {MIN_SEGMENTS} participant segments from transcripts "
-            f"that passed the PII review; the study has {len(segments)}"
+            f"that passed the PII review; the study has {len(segments)} (settle findings on "
+            "the Review page or with `python -m analysis review`)"
         )
     _report(progress, f"Embedding {len(segments)} segments", 0.02)
     embeddings = _embed(store, segments, embedder, progress)

@@ -513,3 +513,32 @@ def test_transcript_page_disables_coding_while_review_is_pending(
     assert not at.exception
     assert any("needs PII review" in w.value for w in at.warning)
     assert at.button(key="transcript_apply").disabled
+
+
+def test_review_cli_resolves_a_batch_and_clears_it(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from analysis.cli import cli
+
+    source = tmp_path / "t1.txt"
+    source.write_text(
+        "Interviewer: Who helped?\n\nParticipant: My flatmate Priya did. Text me on 07700 900123 if you need.\n",
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "s.db")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--db", db, "import", str(source)]).exit_code == 0
+    status = json.loads(runner.invoke(cli, ["--db", db, "review", "status", "--json"]).stdout)
+    assert status[0]["status"] == "needs review" and status[0]["pending"] == 2
+    shown = runner.invoke(cli, ["--db", db, "review", "show", "1"]).output
+    assert "PHONE" in shown and "PERSON" in shown
+    result = runner.invoke(
+        cli, ["--db", db, "--user", "lee", "review", "resolve", "--all", "--keep-rest"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "-> cleared" in result.output
+    store = Store.open(db)
+    text = store.get_transcript(1).text
+    store.close()
+    assert "07700 900123" not in text and "[PHONE_1]" in text
+    assert runner.invoke(cli, ["--db", db, "review", "resolve"]).exit_code != 0
