@@ -118,18 +118,21 @@ def embed_texts(
     return np.vstack(rows).astype(np.float32)
 
 
+def transcript_participant_segments(store: Store, transcript_id: int) -> list[Segment]:
+    """The segments of one transcript spoken by its participants, in text order."""
+    roles = {s.label: s.role for s in store.list_speakers(transcript_id)}
+    return [s for s in store.list_segments(transcript_id) if roles.get(s.speaker) == PARTICIPANT]
+
+
 def participant_segments(store: Store, project_id: int) -> list[Segment]:
     """Participant segments of the transcripts cleared by the anonymisation review, in
     transcript and text order (interviewer turns are never segmented for analysis)."""
-    segments: list[Segment] = []
-    for transcript in store.list_transcripts(project_id):
-        if transcript.anonymisation_status != "cleared":
-            continue
-        roles = {s.label: s.role for s in store.list_speakers(transcript.id)}
-        segments.extend(
-            s for s in store.list_segments(transcript.id) if roles.get(s.speaker) == PARTICIPANT
-        )
-    return segments
+    return [
+        segment
+        for transcript in store.list_transcripts(project_id)
+        if transcript.anonymisation_status == "cleared"
+        for segment in transcript_participant_segments(store, transcript.id)
+    ]
 
 
 def embed_segments(

@@ -40,7 +40,7 @@ class TurnSpan:
     role: str
 
 
-def _import_spacy_without_torch() -> None:
+def import_spacy_without_torch() -> None:
     """Import spaCy without letting thinc import torch (0.8 s of spaCy's 1.3 s import).
 
     A blank pipeline never uses thinc's PyTorch layers. torch is hidden only while
@@ -59,7 +59,7 @@ def _import_spacy_without_torch() -> None:
 @lru_cache(maxsize=1)
 def sentence_pipeline() -> Language:
     """A blank English pipeline with a sentencizer that also ends sentences at `...`."""
-    _import_spacy_without_torch()
+    import_spacy_without_torch()
     import spacy
     from spacy.pipeline.sentencizer import Sentencizer
 

@@ -12,9 +12,14 @@ from dataclasses import dataclass
 
 from analysis.codebook import current_codebook
 from analysis.coding import apply_code
-from analysis.embed import Embedder, embed_segments, embed_texts
+from analysis.embed import (
+    Embedder,
+    embed_segments,
+    embed_texts,
+    transcript_participant_segments,
+)
 from analysis.errors import InvalidRequestError
-from analysis.models import PARTICIPANT, Code, Coding, Segment
+from analysis.models import Code, Coding, Segment
 from analysis.review import ensure_cleared
 from analysis.storage import Store, now_utc
 from analysis.suggest import (
@@ -71,11 +76,6 @@ def study_suggester(store: Store, project_id: int, *, embedder: Embedder) -> Sug
     return Suggester.build(examples, embedder=embedder, vectors=vectors)
 
 
-def participant_segments_of(store: Store, transcript_id: int) -> list[Segment]:
-    roles = {s.label: s.role for s in store.list_speakers(transcript_id)}
-    return [s for s in store.list_segments(transcript_id) if roles.get(s.speaker) == PARTICIPANT]
-
-
 def suggest_for_transcript(
     store: Store,
     transcript_id: int,
@@ -94,7 +94,7 @@ def suggest_for_transcript(
         (('waiting-times', 0.61), ('knowing-where-to-go', 0.48), ('thresholds-eligibility', 0.44))
     """
     transcript = ensure_cleared(store, transcript_id, action="given suggestions")
-    segments = participant_segments_of(store, transcript_id)
+    segments = transcript_participant_segments(store, transcript_id)
     if not segments:
         return []
     suggester = suggester or study_suggester(store, transcript.project_id, embedder=embedder)
@@ -162,7 +162,7 @@ def next_uncoded_segment(
 ) -> Segment | None:
     """The next participant segment (after `after_segment_id`) that `coder` has not coded
     and has not decided on, wrapping round to the start."""
-    segments = participant_segments_of(store, transcript_id)
+    segments = transcript_participant_segments(store, transcript_id)
     transcript = store.get_transcript(transcript_id)
     done = {
         c.segment_id

@@ -104,9 +104,9 @@ def _trained_pipeline(name: str) -> Language | None:
     """
     if name.lower() in ("", "none", "off"):
         return None
-    from analysis.segment import _import_spacy_without_torch
+    from analysis.segment import import_spacy_without_torch
 
-    _import_spacy_without_torch()
+    import_spacy_without_torch()
     import spacy
 
     if name.lower() == "auto":

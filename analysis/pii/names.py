@@ -89,9 +89,9 @@ _SENTENCE_END = {".", "?", "!", ":", ";", "\n", '"', "“", "”", "…", "-", "
 @lru_cache(maxsize=1)
 def name_pipeline() -> tuple[Language, Matcher]:
     """A blank English tokenizer and the context patterns, built once."""
-    from analysis.segment import _import_spacy_without_torch
+    from analysis.segment import import_spacy_without_torch
 
-    _import_spacy_without_torch()
+    import_spacy_without_torch()
     import spacy
     from spacy.matcher import Matcher
     from spacy.tokens import Token
