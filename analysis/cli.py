@@ -7,9 +7,6 @@ to stderr and exit with status 1.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -17,36 +14,17 @@ from typing import Any
 import click
 
 from analysis import codebook as codebook_lib
+from analysis.agreement_cli import agreement_command
+from analysis.cli_common import Context, emit
 from analysis.demo import load_demo_study
 from analysis.errors import StudyError
 from analysis.ingest import SUPPORTED_EXTENSIONS
-from analysis.models import Project
 from analysis.participants import read_participants_file
 from analysis.review_cli import review_group
-from analysis.storage import Store
-from analysis.study import open_study, study_status
+from analysis.study import study_status
 from analysis.topics_cli import topics_command
-from analysis.transcripts import UploadedFile, import_transcripts
-
-
-class Context:
-    """Global options, given before the command."""
-
-    def __init__(self, db: str | None, user: str) -> None:
-        self.db = db
-        self.user = user
-
-    @contextmanager
-    def study(self) -> Iterator[tuple[Store, Project]]:
-        store, project = open_study(self.db)
-        try:
-            yield store, project
-        finally:
-            store.close()
-
-
-def _emit(data: Any, as_json: bool, text: str) -> None:
-    click.echo(json.dumps(data, indent=2, default=str) if as_json else text)
+from analysis.transcripts import UploadedFile, import_transcripts, transcript_view
+from analysis.users_cli import users_group
 
 
 def _expand(paths: tuple[str, ...]) -> list[Path]:
@@ -84,12 +62,11 @@ class StudyGroup(click.Group):
     "--user",
     "user",
     envvar="STUDY_USER",
-    default="cli",
-    show_default=True,
-    help="Name recorded as the acting user in the audit log.",
+    help="Act as this account, with its role (default: the command line's own lead "
+    "account 'cli', which cannot sign in to the app).",
 )
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, user: str) -> None:
+def cli(ctx: click.Context, db: str | None, user: str | None) -> None:
     """Peer research platform: import, code and report on interview transcripts."""
     ctx.obj = Context(db, user)
 
@@ -124,7 +101,7 @@ def import_command(
         f"(participant {r.participant}; {r.turns} turns, {r.segments} segments)"
         for r in results
     ]
-    _emit([asdict(r) for r in results], as_json, "\n".join(lines))
+    emit([asdict(r) for r in results], as_json, "\n".join(lines))
 
 
 @cli.command("status")
@@ -134,7 +111,7 @@ def status_command(obj: Context, as_json: bool) -> None:
     """Counts of transcripts, participants, segments, codes and codings."""
     with obj.study() as (store, project):
         counts = study_status(store, project)
-    _emit(counts, as_json, "\n".join(f"{key}: {value}" for key, value in counts.items()))
+    emit(counts, as_json, "\n".join(f"{key}: {value}" for key, value in counts.items()))
 
 
 @cli.command("transcripts")
@@ -155,7 +132,7 @@ def transcripts_command(obj: Context, as_json: bool) -> None:
             for t in store.list_transcripts(project.id)
         ]
     text = "\n".join(f"{r['id']:>4}  {r['source_name']}  ({r['participant']})" for r in rows)
-    _emit(rows, as_json, text or "no transcripts")
+    emit(rows, as_json, text or "no transcripts")
 
 
 @cli.command("segments")
@@ -165,13 +142,13 @@ def transcripts_command(obj: Context, as_json: bool) -> None:
 def segments_command(obj: Context, transcript_id: int, as_json: bool) -> None:
     """The segments of one transcript, with offsets into its stored text."""
     with obj.study() as (store, _):
-        rows = [asdict(s) for s in store.list_segments(transcript_id)]
-        store.get_transcript(transcript_id)
+        _, _, segments = transcript_view(store, transcript_id, actor=obj.user)
+        rows = [asdict(s) for s in segments]
     text = "\n".join(
         f"{r['id']:>6} {r['start_char']:>6}-{r['end_char']:<6} {r['speaker']}: {r['text']}"
         for r in rows
     )
-    _emit(rows, as_json, text)
+    emit(rows, as_json, text)
 
 
 @cli.group("codebook")
@@ -228,7 +205,7 @@ def scan_pii_command(
     )
     rows = [{"start": f.start, "end": f.end, "label": f.label, "text": f.text} for f in findings]
     lines = [f"{f.start:>7}-{f.end:<7} {f.label:<11} {f.score:.2f}  {f.text}" for f in findings]
-    _emit(rows, as_json, "\n".join(lines) or "no identifiers found")
+    emit(rows, as_json, "\n".join(lines) or "no identifiers found")
 
 
 @cli.command("suggest")
@@ -243,7 +220,9 @@ def suggest_command(obj: Context, transcript_id: int, as_json: bool) -> None:
     from analysis.suggestions import suggest_for_transcript
 
     with obj.study() as (store, _):
-        rows = suggest_for_transcript(store, transcript_id, embedder=load_embedder())
+        rows = suggest_for_transcript(
+            store, transcript_id, embedder=load_embedder(), actor=obj.user
+        )
     data = [
         {
             "segment_id": r.segment.id,
@@ -258,7 +237,7 @@ def suggest_command(obj: Context, transcript_id: int, as_json: bool) -> None:
         f"{r.segment.id:>6}  {', '.join(f'{c} {s:.2f}' for c, s in r.suggestions)}  | {r.segment.text[:60]}"
         for r in rows
     ]
-    _emit(data, as_json, "\n".join(lines) or "no participant segments")
+    emit(data, as_json, "\n".join(lines) or "no participant segments")
 
 
 @cli.command("evaluate-suggestions")
@@ -278,7 +257,7 @@ def evaluate_suggestions_command(coded: str, codebook: str, as_json: bool) -> No
     descriptions = read_codebook_descriptions(codebook)
     quality = evaluate_suggestions(passages, descriptions, embedder=load_embedder())
     text = "\n".join(f"{key}: {value}" for key, value in quality.as_dict().items())
-    _emit(quality.as_dict(), as_json, text)
+    emit(quality.as_dict(), as_json, text)
 
 
 @cli.command("demo")
@@ -294,6 +273,8 @@ def demo_command(obj: Context) -> None:
 
 
 cli.add_command(topics_command)
+cli.add_command(agreement_command)
+cli.add_command(users_group)
 cli.add_command(review_group)
 
 

@@ -17,7 +17,13 @@ from typing import Any
 
 import yaml
 
-from analysis.errors import InputFileError, InvalidRequestError, NotFoundError
+from analysis.access import Action, allowed, require
+from analysis.errors import (
+    InputFileError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from analysis.files import read_input_bytes
 from analysis.ingest.decode import decode_text
 from analysis.models import Code, CodebookVersion
@@ -204,7 +210,15 @@ def save_codebook_version(
     actor: str,
     note: str,
 ) -> CodebookVersion:
-    """Store `draft` as the project's next codebook version, in one transaction."""
+    """Store `draft` as the project's next codebook version, in one transaction.
+
+    A lead may change anything. Anyone who may code may only add codes with status
+    "proposed" (a proposal a lead later accepts or drops).
+
+    Raises:
+        PermissionDeniedError: the change goes beyond what the actor's role allows.
+    """
+    _require_codebook_change(store, project_id, draft, actor)
     validate_codes(draft.name, draft.codes)
     with store.transaction():
         previous = store.latest_codebook_version(project_id)
@@ -245,6 +259,24 @@ def save_codebook_version(
     latest = store.latest_codebook_version(project_id)
     assert latest is not None
     return latest
+
+
+def _require_codebook_change(
+    store: Store, project_id: int, draft: CodebookDraft, actor: str
+) -> None:
+    user = require(store, actor, Action.PROPOSE_CODE)
+    if allowed(user.role, Action.EDIT_CODEBOOK):
+        return
+    _, codes = current_codebook(store, project_id)
+    before = {c.key: code_to_spec(c) for c in codes}
+    after = {spec.key: spec for spec in draft.codes}
+    added = set(after) - set(before)
+    unchanged = all(after.get(key) == spec for key, spec in before.items())
+    if not unchanged or any(after[key].status != "proposed" for key in added):
+        raise PermissionDeniedError(
+            f"{user.name} ({user.role}) may only propose new codes; a project lead edits "
+            "the codebook"
+        )
 
 
 def current_codebook(store: Store, project_id: int) -> tuple[CodebookVersion | None, list[Code]]:
@@ -308,6 +340,25 @@ def remove_code(store: Store, project_id: int, key: str, *, actor: str) -> Codeb
     codes = tuple(c for c in draft.codes if c.key != key)
     return save_codebook_version(
         store, project_id, replace(draft, codes=codes), actor=actor, note=f"removed {key}"
+    )
+
+
+def accept_proposed_code(store: Store, project_id: int, key: str, *, actor: str) -> CodebookVersion:
+    """Make a proposed code part of the codebook (status active): a new version.
+
+    Raises:
+        NotFoundError: no such code. InvalidRequestError: it is not a proposal.
+    """
+    require(store, actor, Action.ACCEPT_PROPOSED_CODES)
+    draft = _current_draft(store, project_id)
+    spec = next((c for c in draft.codes if c.key == key), None)
+    if spec is None:
+        raise NotFoundError(f"the codebook has no code '{key}'")
+    if spec.status != "proposed":
+        raise InvalidRequestError(f"code '{key}' is not a proposal")
+    codes = tuple(replace(c, status="active") if c.key == key else c for c in draft.codes)
+    return save_codebook_version(
+        store, project_id, replace(draft, codes=codes), actor=actor, note=f"accepted {key}"
     )
 
 

@@ -6,10 +6,12 @@ so a coding's quote is always `transcript.text[start_char:end_char]`.
 
 from __future__ import annotations
 
-from analysis.errors import InvalidRequestError, NotFoundError
+from analysis.access import LEAD, Action, require
+from analysis.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
 from analysis.memos import MEMO_TARGETS, add_memo_in_transaction
 from analysis.models import Code, Coding
 from analysis.review import ensure_cleared
+from analysis.rounds import ensure_may_code, visible_codings
 from analysis.storage import Store, now_utc
 
 CODING_SOURCES = ("manual", "accepted-suggestion", "consensus", "imported")
@@ -70,6 +72,7 @@ def apply_code(
     """
     if not coder.strip():
         raise InvalidRequestError("a coding needs a named coder")
+    require(store, coder, Action.CODE)
     if source not in CODING_SOURCES:
         raise InvalidRequestError(f"unknown coding source '{source}'")
     segment = store.get_segment(segment_id) if segment_id is not None else None
@@ -78,6 +81,7 @@ def apply_code(
     if transcript_id is None:
         raise InvalidRequestError("give a segment, or a transcript with a span")
     transcript = ensure_cleared(store, transcript_id, action="coded")
+    ensure_may_code(store, transcript_id, coder)
     if start_char is None or end_char is None:
         if segment is None:
             raise InvalidRequestError("give a segment or both start_char and end_char")
@@ -133,8 +137,15 @@ def apply_code(
 
 
 def remove_coding(store: Store, coding_id: int, *, actor: str) -> None:
-    """Remove a coding (and memos written on it); the audit log keeps what it was."""
+    """Remove a coding (and memos written on it); the audit log keeps what it was.
+
+    Raises:
+        PermissionDeniedError: a researcher removing someone else's coding.
+    """
+    user = require(store, actor, Action.CODE)
     coding = store.get_coding(coding_id)
+    if coding.coder != actor and user.role != LEAD:
+        raise PermissionDeniedError(f"{actor} may remove only their own codings")
     transcript = store.get_transcript(coding.transcript_id)
     memos = store.list_memos(transcript.project_id, target_table="codings", target_ids=[coding_id])
     with store.transaction():
@@ -156,12 +167,14 @@ def remove_coding(store: Store, coding_id: int, *, actor: str) -> None:
 
 
 def codings_for_transcript(
-    store: Store, transcript_id: int, *, coders: list[str] | None = None
+    store: Store, transcript_id: int, *, actor: str, coders: list[str] | None = None
 ) -> list[Coding]:
+    """The codings of a transcript that `actor` may see (blind in an open round)."""
     transcript = store.get_transcript(transcript_id)
-    return store.list_codings(
+    codings = store.list_codings(
         project_id=transcript.project_id, transcript_id=transcript_id, coders=coders
     )
+    return visible_codings(store, actor, codings)
 
 
 __all__ = ["MEMO_TARGETS", "apply_code", "codings_for_transcript", "remove_coding", "resolve_code"]

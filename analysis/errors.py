@@ -28,3 +28,11 @@ class NotFoundError(StudyError):
 
 class InvalidRequestError(StudyError):
     """A request is well-formed but not allowed (bad offsets, unknown code, ...)."""
+
+
+class PermissionDeniedError(StudyError):
+    """The acting user's role does not allow this, or they are not signed in."""
+
+
+class SessionExpiredError(PermissionDeniedError):
+    """A sign-in session has expired or was ended; the user must sign in again."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from analysis.errors import InvalidRequestError
+from analysis.access import LEAD, Action, require
+from analysis.errors import InvalidRequestError, PermissionDeniedError
 from analysis.models import Memo
 from analysis.storage import Store, now_utc
 
@@ -13,6 +14,7 @@ def add_memo_in_transaction(
     store: Store, project_id: int, target_table: str, target_id: int, body: str, *, author: str
 ) -> int:
     """Write a memo and its audit row inside the caller's transaction."""
+    require(store, author, Action.CODE)
     if target_table not in MEMO_TARGETS:
         raise InvalidRequestError(
             f"memos can be written on {', '.join(MEMO_TARGETS)}, not '{target_table}'"
@@ -57,7 +59,8 @@ def add_memo(
 
 
 def edit_memo(store: Store, memo_id: int, body: str, *, actor: str) -> Memo:
-    """Change a memo's text; the audit log keeps the old and new text."""
+    """Change a memo's text (its author, or a lead); the audit log keeps both texts."""
+    _require_own_memo(store, memo_id, actor)
     if not body.strip():
         raise InvalidRequestError("a memo cannot be empty")
     old = store.get_memo(memo_id)
@@ -74,6 +77,7 @@ def edit_memo(store: Store, memo_id: int, body: str, *, actor: str) -> Memo:
 
 
 def delete_memo(store: Store, memo_id: int, *, actor: str) -> None:
+    _require_own_memo(store, memo_id, actor)
     old = store.get_memo(memo_id)
     with store.transaction():
         store.delete_memo(memo_id)
@@ -88,6 +92,12 @@ def delete_memo(store: Store, memo_id: int, *, actor: str) -> None:
                 "body": old.body,
             },
         )
+
+
+def _require_own_memo(store: Store, memo_id: int, actor: str) -> None:
+    user = require(store, actor, Action.CODE)
+    if store.get_memo(memo_id).author != actor and user.role != LEAD:
+        raise PermissionDeniedError(f"{actor} may change only their own memos")
 
 
 def memos_on(store: Store, project_id: int, target_table: str, target_ids: list[int]) -> list[Memo]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 INTERVIEWER = "interviewer"
 PARTICIPANT = "participant"
@@ -44,10 +45,32 @@ class Project:
 
 
 @dataclass(frozen=True)
+class User:
+    """An account: its role decides what it may do (see `analysis.access`)."""
+
+    id: int
+    name: str
+    role: str
+    active: bool
+    has_password: bool
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A participant's consent record; None means not recorded (treated as no)."""
+
+    date: str | None = None
+    quotes: bool | None = None
+    share: bool | None = None
+
+
+@dataclass(frozen=True)
 class Participant:
     id: int
     pseudonym: str
     attributes: dict[str, str] = field(default_factory=dict)
+    consent: Consent = field(default_factory=Consent)
 
 
 @dataclass(frozen=True)
@@ -137,6 +160,7 @@ class Coding:
     source: str
     created_at: str
     text: str
+    superseded_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -198,3 +222,33 @@ class ReviewStatus:
     pending: int
     redacted: int
     not_personal: int
+
+
+@dataclass(frozen=True)
+class ReliabilityRound:
+    """A set of transcripts coded blind by two or more coders, then compared."""
+
+    id: int
+    project_id: int
+    name: str
+    status: str
+    transcript_ids: tuple[int, ...]
+    coders: tuple[str, ...]
+    opened_by: str
+    opened_at: str
+    closed_by: str | None
+    closed_at: str | None
+    results: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class ConsensusDecision:
+    """The codes agreed for one segment of a round; they become the project's coding."""
+
+    id: int
+    round_id: int
+    segment_id: int
+    code_keys: tuple[str, ...]
+    note: str
+    decided_by: str
+    decided_at: str

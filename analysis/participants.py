@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.access import Action, require
 from analysis.errors import InputFileError, InvalidRequestError
 from analysis.files import read_input_bytes
 from analysis.ingest.decode import decode_text
@@ -105,6 +106,7 @@ def save_participants(
 
     Call inside a transaction to combine with an import; it opens its own otherwise.
     """
+    require(store, actor, Action.MANAGE_PARTICIPANTS)
     ids: dict[str, int] = {}
     by_file = {t.source_name.lower(): t.id for t in store.list_transcripts(project_id)}
     with store.transaction():
@@ -130,6 +132,7 @@ def set_participant_attribute(
     store: Store, participant_id: int, name: str, value: str, *, actor: str
 ) -> None:
     """Set (or with an empty value, remove) one attribute of a participant."""
+    require(store, actor, Action.MANAGE_PARTICIPANTS)
     key = attribute_name(name)
     if not key:
         raise InvalidRequestError("an attribute needs a name")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from analysis.codebook import current_codebook
 from analysis.models import Coding
+from analysis.rounds import visible_codings
 from analysis.storage import Store
 
 
@@ -39,6 +40,7 @@ def retrieve_quotes(
     attributes: Mapping[str, str] | None = None,
     transcript_ids: Sequence[int] | None = None,
     text_contains: str = "",
+    actor: str,
 ) -> list[RetrievedQuote]:
     """Quotes coded with any of `code_keys`, narrowed by coder, participant attributes,
     transcript or a word in the quote.
@@ -64,6 +66,7 @@ def retrieve_quotes(
     codings = store.list_codings(
         project_id=project_id, code_keys=keys, coders=coders, participant_ids=wanted_ids
     )
+    codings = visible_codings(store, actor, codings)
     if transcript_ids is not None:
         codings = [c for c in codings if c.transcript_id in set(transcript_ids)]
     if text_contains:

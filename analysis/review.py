@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from analysis.access import Action, require
 from analysis.errors import InvalidRequestError, NotFoundError
 from analysis.models import NOT_PERSONAL, PENDING, REDACTED, PiiFinding, ReviewStatus, Transcript
 from analysis.pii import CONFIDENT, LABELS, Finding, find_personal_data, starter_allow_list
@@ -85,6 +86,7 @@ def scan_new_transcript(store: Store, project_id: int, transcript_id: int, text:
 def scan_transcript(store: Store, transcript_id: int, *, actor: str) -> ReviewStatus:
     """Run detection again (a transcript from before the review gate, or after the
     allow-list changed); findings overlapping earlier ones are not added twice."""
+    require(store, actor, Action.RESOLVE_PII)
     transcript = store.get_transcript(transcript_id)
     existing = store.list_findings(transcript_id=transcript_id)
     allow = [*starter_allow_list(), *store.list_allow_terms(transcript.project_id)]
@@ -106,8 +108,10 @@ def scan_transcript(store: Store, transcript_id: int, *, actor: str) -> ReviewSt
     return review_status(store, transcript_id)
 
 
-def list_findings(store: Store, transcript_id: int) -> list[PiiFinding]:
-    """Every finding of a transcript in text order, with its current text."""
+def list_findings(store: Store, transcript_id: int, *, actor: str) -> list[PiiFinding]:
+    """Every finding of a transcript in text order, with its current text (a reviewer's
+    view: it shows identifiers not yet redacted)."""
+    require(store, actor, Action.RESOLVE_PII)
     store.get_transcript(transcript_id)
     return store.list_findings(transcript_id=transcript_id)
 
@@ -162,6 +166,7 @@ def redact_findings(store: Store, finding_ids: Iterable[int], *, actor: str) -> 
         >>> redact_findings(store, [12, 13], actor="lead")[0].placeholder
         '[EMAIL_1]'
     """
+    require(store, actor, Action.RESOLVE_PII)
     ids = list(dict.fromkeys(finding_ids))
     found = store.list_findings(ids=ids)
     missing = set(ids) - {f.id for f in found}
@@ -187,6 +192,7 @@ def redact_confident(
     store: Store, transcript_id: int, *, actor: str, threshold: float = CONFIDENT
 ) -> list[PiiFinding]:
     """Redact every pending finding of a transcript scored at least `threshold`."""
+    require(store, actor, Action.RESOLVE_PII)
     pending = store.list_findings(transcript_id=transcript_id, status=PENDING)
     return redact_findings(store, [f.id for f in pending if f.score >= threshold], actor=actor)
 
@@ -255,6 +261,7 @@ def mark_not_personal(
     Raises:
         InvalidRequestError: the finding was already redacted.
     """
+    require(store, actor, Action.RESOLVE_PII)
     finding = _get_finding(store, finding_id)
     if finding.status == REDACTED:
         raise InvalidRequestError(f"finding {finding_id} is already redacted")
@@ -304,6 +311,7 @@ def adjust_finding(
     Raises:
         InvalidRequestError: not pending, a bad span, or it overlaps another finding.
     """
+    require(store, actor, Action.RESOLVE_PII)
     finding = _get_finding(store, finding_id)
     if finding.status != PENDING:
         raise InvalidRequestError(
@@ -382,6 +390,7 @@ def _check_label(label: str) -> str:
 def _add_findings(
     store: Store, transcript_id: int, spans: Sequence[tuple[int, int]], label: str, *, actor: str
 ) -> list[PiiFinding]:
+    require(store, actor, Action.RESOLVE_PII)
     label = _check_label(label)
     draft = TranscriptDraft.load(store, transcript_id)
     trimmed = [trim_span(draft.text, start, end) for start, end in spans]

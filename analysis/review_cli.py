@@ -5,15 +5,12 @@ person has read them (`review show`)."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING
 
 import click
 
+from analysis.cli_common import Context, emit
 from analysis.pii import CONFIDENT
 from analysis.review import list_findings, mark_not_personal, redact_confident, review_status
-
-if TYPE_CHECKING:
-    from analysis.cli import Context
 
 
 @click.group("review")
@@ -26,15 +23,13 @@ def review_group() -> None:
 @click.pass_obj
 def review_status_command(obj: Context, as_json: bool) -> None:
     """Review status and pending findings of every transcript."""
-    from analysis.cli import _emit
-
     with obj.study() as (store, project):
         rows = [asdict(review_status(store, t.id)) for t in store.list_transcripts(project.id)]
     lines = [
         f"{r['transcript_id']:>4}  {r['source_name']}: {r['status']} ({r['pending']} pending)"
         for r in rows
     ]
-    _emit(rows, as_json, "\n".join(lines) or "no transcripts")
+    emit(rows, as_json, "\n".join(lines) or "no transcripts")
 
 
 @review_group.command("show")
@@ -44,7 +39,7 @@ def review_show_command(obj: Context, transcript_id: int) -> None:
     """The pending findings of one transcript, each in its context, for a person to read."""
     with obj.study() as (store, _):
         text = store.get_transcript(transcript_id).text
-        for f in list_findings(store, transcript_id):
+        for f in list_findings(store, transcript_id, actor=obj.user):
             if f.status == "pending":
                 context = text[max(0, f.start_char - 40) : f.end_char + 40].replace("\n", " ")
                 click.echo(f"{f.id:>6} {f.label:<11} {f.score:.2f}  …{context}…")
@@ -73,7 +68,7 @@ def review_resolve_command(
             redacted = redact_confident(store, transcript_id, actor=obj.user, threshold=threshold)
             kept = 0
             if keep_rest:
-                for finding in list_findings(store, transcript_id):
+                for finding in list_findings(store, transcript_id, actor=obj.user):
                     if finding.status == "pending":
                         kept += len(mark_not_personal(store, finding.id, actor=obj.user))
             status = review_status(store, transcript_id)

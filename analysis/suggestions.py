@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from analysis.access import Action, require
 from analysis.codebook import current_codebook
 from analysis.coding import apply_code
 from analysis.embed import (
@@ -21,6 +22,7 @@ from analysis.embed import (
 from analysis.errors import InvalidRequestError
 from analysis.models import Code, Coding, Segment
 from analysis.review import ensure_cleared
+from analysis.rounds import visible_codings
 from analysis.storage import Store, now_utc
 from analysis.suggest import (
     TOP_K,
@@ -47,8 +49,13 @@ def code_descriptions(code: Code) -> tuple[str, ...]:
     return tuple(part for part in parts if part.strip())
 
 
-def study_suggester(store: Store, project_id: int, *, embedder: Embedder) -> Suggester:
+def study_suggester(
+    store: Store, project_id: int, *, embedder: Embedder, actor: str | None = None
+) -> Suggester:
     """Prototypes from the current codebook, the study's codings and rejected suggestions.
+
+    With `actor`, only the codings they may see count, so a blind coder's suggestions
+    never carry another coder's work on a transcript of an open round.
 
     Raises:
         InvalidRequestError: the study has no codebook yet.
@@ -57,6 +64,8 @@ def study_suggester(store: Store, project_id: int, *, embedder: Embedder) -> Sug
     if not codes:
         raise InvalidRequestError("the study has no codebook yet: import one first")
     codings = store.list_codings(project_id=project_id)
+    if actor is not None:
+        codings = visible_codings(store, actor, codings)
     rejected = [
         d for d in store.list_suggestion_decisions(project_id) if d["decision"] == "rejected"
     ]
@@ -81,6 +90,7 @@ def suggest_for_transcript(
     transcript_id: int,
     *,
     embedder: Embedder,
+    actor: str,
     k: int = TOP_K,
     suggester: Suggester | None = None,
 ) -> list[SegmentSuggestions]:
@@ -93,14 +103,18 @@ def suggest_for_transcript(
         >>> suggest_for_transcript(store, 3, embedder=load_embedder())[0].suggestions
         (('waiting-times', 0.61), ('knowing-where-to-go', 0.48), ('thresholds-eligibility', 0.44))
     """
+    require(store, actor, Action.CODE)
     transcript = ensure_cleared(store, transcript_id, action="given suggestions")
     segments = transcript_participant_segments(store, transcript_id)
     if not segments:
         return []
-    suggester = suggester or study_suggester(store, transcript.project_id, embedder=embedder)
+    suggester = suggester or study_suggester(
+        store, transcript.project_id, embedder=embedder, actor=actor
+    )
     vectors = embed_segments(store, segments, embedder=embedder)
     coded: dict[int, list[str]] = {}
-    for coding in store.list_codings(project_id=transcript.project_id, transcript_id=transcript_id):
+    mine = store.list_codings(project_id=transcript.project_id, transcript_id=transcript_id)
+    for coding in visible_codings(store, actor, mine):
         if coding.segment_id is not None:
             coded.setdefault(coding.segment_id, []).append(coding.code_key)
     return [
@@ -129,6 +143,7 @@ def reject_suggestion(
     store: Store, segment_id: int, code_key: str, *, coder: str, score: float
 ) -> None:
     """Record that a suggestion does not fit; the code's prototype moves away from it."""
+    require(store, coder, Action.CODE)
     segment = store.get_segment(segment_id)
     ensure_cleared(store, segment.transcript_id)
     with store.transaction():

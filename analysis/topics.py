@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.access import Action, require
 from analysis.codebook import current_codebook
 from analysis.embed import Embedder, embed_texts, participant_segments, text_hash
 from analysis.errors import InvalidRequestError, NotFoundError
@@ -189,6 +190,7 @@ def fit_topics(
         [('wellbeing · wellbeing service · service', 'registration-gp'),
          ('bad · explaining · wrote', 'emergent')]
     """
+    require(store, actor, Action.RUN_TOPICS)
     started = time.perf_counter()
     chosen = get_pipeline(pipeline)
     segments = participant_segments(store, project_id)
@@ -336,6 +338,7 @@ def update_topics(
         >>> update_topics(store, 1, run.run_id, embedder=load_embedder(), actor="lead").placed
         123
     """
+    require(store, actor, Action.RUN_TOPICS)
     run = get_topic_run(store, project_id, run_id)
     if run["embedding_model"] != embedder.name:
         raise InvalidRequestError(

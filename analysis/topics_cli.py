@@ -7,14 +7,12 @@ prints; progress goes to stderr, so `--json` output on stdout stays clean.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
+from analysis.cli_common import Context
 from analysis.topics import TopicRunResult, fit_topics, latest_topic_run, update_topics
-
-if TYPE_CHECKING:
-    from analysis.cli import Context
 
 
 def _topic_rows(run: TopicRunResult) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.access import Action, require
 from analysis.errors import (
     DuplicateTranscriptError,
     InputFileError,
@@ -161,6 +162,7 @@ def import_transcripts(
     Example:
         >>> import_transcripts(store, 1, [UploadedFile("P1.txt", b"I: Hi?\\nP1: Hi.")], actor="sam")
     """
+    require(store, actor, Action.IMPORT)
     parsed = parse_batch(store, project_id, files)
     results = []
     with store.transaction():
@@ -253,6 +255,7 @@ def set_speaker_role(store: Store, transcript_id: int, label: str, role: str, *,
     Raises:
         InvalidRequestError: unknown role or speaker, or the change would drop codings.
     """
+    require(store, actor, Action.IMPORT)
     if role not in SPEAKER_ROLES:
         raise InvalidRequestError(f"unknown speaker role '{role}' (use {', '.join(SPEAKER_ROLES)})")
     speaker = next((s for s in store.list_speakers(transcript_id) if s.label == label), None)
@@ -296,6 +299,7 @@ def set_speaker_role(store: Store, transcript_id: int, label: str, role: str, *,
 
 def attach_participant(store: Store, transcript_id: int, pseudonym: str, *, actor: str) -> None:
     """Link a transcript to a participant (created if new)."""
+    require(store, actor, Action.MANAGE_PARTICIPANTS)
     transcript = store.get_transcript(transcript_id)
     if not pseudonym.strip():
         raise InvalidRequestError("a participant needs a pseudonym")
@@ -316,9 +320,10 @@ def list_transcripts(store: Store, project_id: int) -> list[Transcript]:
 
 
 def transcript_view(
-    store: Store, transcript_id: int
+    store: Store, transcript_id: int, *, actor: str
 ) -> tuple[Transcript, list[StoredTurn], list[Segment]]:
-    """Everything the Transcript page shows, read in one place."""
+    """Everything the Transcript page shows, read in one place (never for evaluators)."""
+    require(store, actor, Action.SEE_TRANSCRIPTS)
     return (
         store.get_transcript(transcript_id),
         store.list_turns(transcript_id),

@@ -42,8 +42,21 @@ def store() -> Iterator[Store]:
     opened.close()
 
 
+# Accounts every in-memory test study has (no passwords: they act through the library).
+TEST_USERS = {
+    "lead": "project lead",
+    "sam": "student researcher",
+    "alex": "student researcher",
+    "lee": "student researcher",
+    "tester": "student researcher",
+    "eve": "evaluator",
+}
+
+
 @pytest.fixture
 def project(store: Store) -> Project:
+    for name, role in TEST_USERS.items():
+        store.upsert_user(name, role)
     return store.get_or_create_project("test", "Test study")
 
 

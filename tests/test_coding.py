@@ -126,7 +126,7 @@ def test_remove_coding_deletes_its_memos_and_keeps_the_record(
         store, code_key="access", coder="sam", segment_id=segment.id, memo="first contact"
     )
     remove_coding(store, coding.id, actor="sam")
-    assert codings_for_transcript(store, transcript_id) == []
+    assert codings_for_transcript(store, transcript_id, actor="lead") == []
     assert store.list_memos(project.id) == []
     entry = store.audit_entries(table="codings")[0]
     assert entry.action == "remove code"
@@ -146,7 +146,7 @@ def test_codings_keep_the_codebook_version_they_were_made_under(
     assert before.code_id != after.code_id
     assert store.get_code(before.code_id).name == "Waiting times"
     assert store.get_code(after.code_id).name == "Waiting for support"
-    quotes = retrieve_quotes(store, project.id, ["access"])
+    quotes = retrieve_quotes(store, project.id, ["access"], actor="lead")
     assert sorted(q.coding.coder for q in quotes) == ["alex", "sam"]
 
 
@@ -175,15 +175,26 @@ def test_retrieve_filters_by_attribute_and_words(coded_study: tuple[Store, Proje
     assert (
         len(
             retrieve_quotes(
-                store, project.id, ["waits"], attributes={"fee_status": "international"}
+                store,
+                project.id,
+                ["waits"],
+                actor="lead",
+                attributes={"fee_status": "international"},
             )
         )
         == 4
     )
-    assert retrieve_quotes(store, project.id, ["waits"], attributes={"fee_status": "home"}) == []
-    [quote] = retrieve_quotes(store, project.id, ["waits"], text_contains="GP")
+    assert (
+        retrieve_quotes(
+            store, project.id, ["waits"], actor="lead", attributes={"fee_status": "home"}
+        )
+        == []
+    )
+    [quote] = retrieve_quotes(store, project.id, ["waits"], actor="lead", text_contains="GP")
     assert quote.participant == "P01" and quote.source_name == "P01.txt"
-    assert retrieve_quotes(store, project.id, ["access"], include_subcodes=False) == []
+    assert (
+        retrieve_quotes(store, project.id, ["access"], actor="lead", include_subcodes=False) == []
+    )
 
 
 def test_highlight_marks_coded_words_and_names_the_code(
@@ -206,7 +217,7 @@ def test_highlight_marks_coded_words_and_names_the_code(
         text,
         turn,
         segments,
-        codings_for_transcript(store, transcript_id),
+        codings_for_transcript(store, transcript_id, actor="lead"),
         segment_numbers={s.id: n for n, s in enumerate(segments, 1)},
     )
     assert "<mark>six weeks</mark>" in html

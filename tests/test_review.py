@@ -12,6 +12,7 @@ import pytest
 from sqlite_utils import Database
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import TEST_USERS
 from analysis.codebook import CodebookDraft, CodeSpec, save_codebook_version
 from analysis.coding import apply_code
 from analysis.errors import InvalidRequestError
@@ -63,7 +64,7 @@ def import_text(store: Store, project: Project, name: str, text: str) -> int:
 
 
 def finding_for(store: Store, transcript_id: int, text: str) -> int:
-    return next(f.id for f in list_findings(store, transcript_id) if f.text == text)
+    return next(f.id for f in list_findings(store, transcript_id, actor="lead") if f.text == text)
 
 
 def settle_others(store: Store, transcript_id: int) -> None:
@@ -108,7 +109,7 @@ def test_import_stores_findings_as_pending_without_their_text(
     store: Store, project: Project
 ) -> None:
     transcript_id = import_text(store, project, "P01.txt", TRANSCRIPT)
-    findings = list_findings(store, transcript_id)
+    findings = list_findings(store, transcript_id, actor="lead")
     by_text = {f.text: f for f in findings}
     assert by_text[EMAIL].label == "EMAIL" and by_text[PHONE].label == "PHONE"
     assert all(f.status == PENDING and 0 <= f.score <= 1 for f in findings)
@@ -134,7 +135,7 @@ def test_import_audit_row_holds_no_speaker_labels(store: Store, project: Project
     assert payload["source_name"] == "P02.txt" and payload["participant"] == "P02"
     assert payload["speakers"] == 2
     assert sum(payload["roles"].values()) == 2
-    assert payload["pii_findings"] == len(list_findings(store, transcript_id))
+    assert payload["pii_findings"] == len(list_findings(store, transcript_id, actor="lead"))
 
 
 def test_a_transcript_without_findings_is_cleared(store: Store, project: Project) -> None:
@@ -142,7 +143,7 @@ def test_a_transcript_without_findings_is_cleared(store: Store, project: Project
         "Interviewer: How was the wait?\n\nParticipant: The wait was long and the room was cold.\n"
     )
     transcript_id = import_text(store, project, "P03.txt", text)
-    expected = NEEDS_REVIEW if list_findings(store, transcript_id) else CLEARED
+    expected = NEEDS_REVIEW if list_findings(store, transcript_id, actor="lead") else CLEARED
     assert store.get_transcript(transcript_id).anonymisation_status == expected
 
 
@@ -189,7 +190,7 @@ def test_unchecked_transcripts_from_old_databases_need_review(
         )
     status = scan_transcript(store, transcript_id, actor="lead")
     assert status.status == NEEDS_REVIEW
-    assert {f.text for f in list_findings(store, transcript_id)} >= {EMAIL, PHONE}
+    assert {f.text for f in list_findings(store, transcript_id, actor="lead")} >= {EMAIL, PHONE}
     assert store.audit_entries(table="transcripts")[0].action == "scan for personal data"
 
 
@@ -260,7 +261,7 @@ def test_placeholders_are_stable_across_the_project(store: Store, project: Proje
         "Later I wrote to jo.b@example.com as well.\n"
     )
     second = import_text(store, project, "P02.txt", second_text)
-    same = next(f for f in list_findings(store, second) if f.text.casefold() == EMAIL)
+    same = next(f for f in list_findings(store, second, actor="lead") if f.text.casefold() == EMAIL)
     other = finding_for(store, second, "jo.b@example.com")
     redact_findings(store, [same.id, other], actor="lead")
     text = store.get_transcript(second).text
@@ -305,7 +306,7 @@ def test_not_personal_with_allow_list_stops_the_term_being_found(
 
     later = TRANSCRIPT.replace(EMAIL, SERVICE_EMAIL).replace("October", "November")
     next_id = import_text(store, project, "P02.txt", later)
-    found = {f.text for f in list_findings(store, next_id)}
+    found = {f.text for f in list_findings(store, next_id, actor="lead")}
     assert SERVICE_EMAIL not in found and PHONE in found
 
 
@@ -451,6 +452,8 @@ def _files_hold(path: Path, needle: str) -> list[str]:
 def test_removed_text_is_gone_from_the_database_files(tmp_path: Path) -> None:
     path = tmp_path / "study.db"
     store = Store.open(path)
+    for name, role in TEST_USERS.items():
+        store.upsert_user(name, role)
     project = store.get_or_create_project("p", "Pilot")
     # Long enough that the text spills onto overflow pages, which are freed on rewrite.
     filler = "".join(
@@ -528,6 +531,10 @@ def test_review_cli_resolves_a_batch_and_clears_it(tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
     runner = CliRunner()
     assert runner.invoke(cli, ["--db", db, "import", str(source)]).exit_code == 0
+    added = runner.invoke(
+        cli, ["--db", db, "users", "add", "lee", "--role", "student researcher", "--no-password"]
+    )
+    assert added.exit_code == 0, added.output
     status = json.loads(runner.invoke(cli, ["--db", db, "review", "status", "--json"]).stdout)
     assert status[0]["status"] == "needs review" and status[0]["pending"] == 2
     shown = runner.invoke(cli, ["--db", db, "review", "show", "1"]).output

@@ -216,6 +216,7 @@ def test_stored_segments_match_stored_text(store: Store, data: bytes) -> None:
     # A fresh project per example: hypothesis may replay an example, and a study refuses
     # the same transcript twice.
     project = store.get_or_create_project(f"prop-{next(_slugs)}", "Property study")
+    store.upsert_user("tester", "student researcher")
     [imported] = import_transcripts(
         store, project.id, [UploadedFile("random.txt", data)], actor="tester"
     )

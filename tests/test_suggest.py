@@ -123,7 +123,7 @@ def test_study_suggestions_accept_reject_and_next(demo_db: Path) -> None:
     store = Store.open(demo_db)
     project = store.list_projects()[0]
     transcript = next(t for t in store.list_transcripts(project.id) if t.source_name == "P08.txt")
-    rows = suggest_for_transcript(store, transcript.id, embedder=EMBEDDER)
+    rows = suggest_for_transcript(store, transcript.id, embedder=EMBEDDER, actor="lead")
     assert rows and all(len(r.suggestions) == 3 for r in rows)
     first = rows[0]
     code, score = first.suggestions[0]
@@ -143,7 +143,8 @@ def test_study_suggestions_accept_reject_and_next(demo_db: Path) -> None:
     actions = [e.action for e in store.audit_entries(table="suggestion_decisions")]
     assert sorted(actions) == ["accept suggestion", "reject suggestion"]
     again = {
-        r.segment.id: r for r in suggest_for_transcript(store, transcript.id, embedder=EMBEDDER)
+        r.segment.id: r
+        for r in suggest_for_transcript(store, transcript.id, embedder=EMBEDDER, actor="lead")
     }
     assert dict(again[second.segment.id].suggestions).get(wrong, -9) < wrong_score
     following = next_uncoded_segment(store, transcript.id, coder="alex.coder")
@@ -158,7 +159,7 @@ def test_suggestions_wait_for_the_anonymisation_review(demo_db: Path) -> None:
         t for t in store.list_transcripts(project.id) if t.anonymisation_status != "cleared"
     )
     with pytest.raises(InvalidRequestError, match="review"):
-        suggest_for_transcript(store, pending.id, embedder=EMBEDDER)
+        suggest_for_transcript(store, pending.id, embedder=EMBEDDER, actor="lead")
     store.close()
 
 

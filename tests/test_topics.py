@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import TEST_USERS
 from analysis.codebook import CodebookDraft, CodeSpec, current_codebook, save_codebook_version
 from analysis.embed import participant_segments
 from analysis.errors import InvalidRequestError, NotFoundError
@@ -100,6 +101,8 @@ def study(tmp_path: Path) -> tuple[Store, Project]:
     """A study file with four cleared interviews over four themes, one interview still
     needing review, and a codebook covering three of the themes."""
     store, project = open_study(tmp_path / "study.db")
+    for name, role in TEST_USERS.items():
+        store.upsert_user(name, role)
     for number in range(4):
         data = _transcript(list(THEMES), per_theme=10, seed=number)
         _import(store, project, f"P{number + 1}.txt", data)
@@ -201,7 +204,7 @@ def test_propose_emergent_topic_as_code(study: tuple[Store, Project]) -> None:
     run = fit_topics(store, project.id, embedder=FakeEmbedder(), actor="lead")
     [pets] = run.emergent
     spec = propose_topic_as_code(
-        store, project.id, run.run_id, pets.topic_num, actor="sam.coder", name="Pets and care"
+        store, project.id, run.run_id, pets.topic_num, actor="sam", name="Pets and care"
     )
     assert spec.key == "pets-and-care"
     version, codes = current_codebook(store, project.id)
@@ -211,7 +214,7 @@ def test_propose_emergent_topic_as_code(study: tuple[Store, Project]) -> None:
     assert code.example == pets.quotes[0].text
     assert topic_overview(store, run.run_id).emergent[0].proposed_as == "pets-and-care"
     with pytest.raises(InvalidRequestError, match="already proposed"):
-        propose_topic_as_code(store, project.id, run.run_id, pets.topic_num, actor="sam.coder")
+        propose_topic_as_code(store, project.id, run.run_id, pets.topic_num, actor="sam")
     matched = next(t for t in run.topics if not t.is_emergent)
     with pytest.raises(InvalidRequestError, match="already matches"):
         propose_topic_as_code(store, project.id, run.run_id, matched.topic_num, actor="sam")
@@ -337,7 +340,7 @@ def test_cli_topics_json_and_update(
 
     store, _ = study
     monkeypatch.setattr(analysis.embed, "load_embedder", FakeEmbedder)
-    context = Context(str(store.path), "sam.coder")
+    context = Context(str(store.path), "sam")
     result = CliRunner().invoke(topics_command, ["--json", "--seed", "3"], obj=context)
     assert result.exit_code == 0, result.output
     topics = json.loads(result.stdout)

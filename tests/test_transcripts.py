@@ -355,7 +355,7 @@ def test_set_speaker_role_refuses_when_segments_are_coded(store: Store, project:
             CodeSpec("peers", "Peers"),
         ),
     )
-    save_codebook_version(store, project.id, draft, actor="lee", note="pilot")
+    save_codebook_version(store, project.id, draft, actor="lead", note="pilot")
     # Keep what the review gate found ("Tamsin"), so the transcript can be coded as it is.
     for finding in store.list_findings(transcript_id=transcript_id, status="pending"):
         mark_not_personal(store, finding.id, actor="lee")

@@ -7,9 +7,11 @@ or not at all.
 
 from __future__ import annotations
 
+from analysis.storage.account_tables import AccountTables
 from analysis.storage.analysis_tables import AnalysisTables
 from analysis.storage.coding_tables import CodingTables
 from analysis.storage.review_tables import ReviewTables
+from analysis.storage.round_tables import RoundTables
 from analysis.storage.schema import (
     BUSY_TIMEOUT_MS,
     DEFAULT_DB_PATH,
@@ -35,7 +37,7 @@ __all__ = [
 ]
 
 
-class Store(StudyTables, ReviewTables, CodingTables, AnalysisTables):
+class Store(StudyTables, AccountTables, ReviewTables, CodingTables, RoundTables, AnalysisTables):
     """One open study database. Open one per request or rerun; never share it.
 
     The table groups live in their own modules; this class puts them together.

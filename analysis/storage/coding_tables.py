@@ -70,7 +70,7 @@ class CodingTables(StoreBase):
 
     _CODING_SQL = """SELECT g.id, g.transcript_id, g.segment_id, g.code_id, c.key AS code_key,
         c.name AS code_name, g.coder, g.start_char, g.end_char, g.source, g.created_at,
-        substr(t.text, g.start_char + 1, g.end_char - g.start_char) AS text
+        substr(t.text, g.start_char + 1, g.end_char - g.start_char) AS text, g.superseded_by
         FROM codings g JOIN codes c ON c.id = g.code_id
         JOIN transcripts t ON t.id = g.transcript_id"""
 
@@ -109,9 +109,15 @@ class CodingTables(StoreBase):
         code_keys: Sequence[str] | None = None,
         coders: Sequence[str] | None = None,
         participant_ids: Sequence[int] | None = None,
+        include_superseded: bool = False,
     ) -> list[Coding]:
-        """Codings of a project, optionally narrowed; codes match by key across versions."""
+        """Codings of a project, optionally narrowed; codes match by key across versions.
+
+        Coders' originals replaced by a consensus decision are left out unless asked for.
+        """
         clauses: list[str] = ["t.project_id = ?"]
+        if not include_superseded:
+            clauses.append("g.superseded_by IS NULL")
         params: list[Any] = [project_id]
         if transcript_id is not None:
             clauses.append("g.transcript_id = ?")

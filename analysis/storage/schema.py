@@ -195,6 +195,57 @@ def m003_topics_and_suggestions(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m004_accounts_rounds_consent(db: Database) -> None:
+    """Working together: sign-in sessions, reliability rounds with consensus, participants'
+    consent and withdrawals, and a demo flag so demo accounts show only in the demo."""
+    statements = [
+        "ALTER TABLE users ADD COLUMN active INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE projects ADD COLUMN demo INTEGER NOT NULL DEFAULT 0",
+        """CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL, last_seen_at TEXT NOT NULL, expires_at TEXT NOT NULL)""",
+        "ALTER TABLE participants ADD COLUMN consent_date TEXT",
+        "ALTER TABLE participants ADD COLUMN consent_quotes INTEGER",
+        "ALTER TABLE participants ADD COLUMN consent_share INTEGER",
+        """CREATE TABLE withdrawals (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            pseudonym TEXT NOT NULL, withdrawn_by TEXT NOT NULL, withdrawn_at TEXT NOT NULL,
+            UNIQUE (project_id, pseudonym))""",
+        """CREATE TABLE reliability_rounds (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+            opened_by TEXT NOT NULL, opened_at TEXT NOT NULL,
+            closed_by TEXT, closed_at TEXT, results_json TEXT)""",
+        """CREATE TABLE round_transcripts (
+            round_id INTEGER NOT NULL REFERENCES reliability_rounds(id) ON DELETE CASCADE,
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            PRIMARY KEY (round_id, transcript_id))""",
+        """CREATE TABLE round_coders (
+            round_id INTEGER NOT NULL REFERENCES reliability_rounds(id) ON DELETE CASCADE,
+            coder TEXT NOT NULL, PRIMARY KEY (round_id, coder))""",
+        """CREATE TABLE consensus_decisions (
+            id INTEGER PRIMARY KEY,
+            round_id INTEGER NOT NULL REFERENCES reliability_rounds(id) ON DELETE CASCADE,
+            segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+            codes_json TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
+            decided_by TEXT NOT NULL, decided_at TEXT NOT NULL,
+            UNIQUE (round_id, segment_id))""",
+        # A coder's original coding replaced by a consensus decision stays for the record.
+        """ALTER TABLE codings ADD COLUMN superseded_by INTEGER
+            REFERENCES consensus_decisions(id) ON DELETE SET NULL""",
+        "CREATE INDEX idx_round_transcripts_transcript ON round_transcripts(transcript_id)",
+        "CREATE INDEX idx_sessions_user ON sessions(user_id)",
+        "CREATE INDEX idx_audit_actor ON audit_log(actor, at)",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
 def schema_version(db: Database) -> int:
     """Number of applied migrations: the schema version of this database file."""
     return len(migrations.applied(db))
