@@ -16,6 +16,7 @@ import click
 from analysis import codebook as codebook_lib
 from analysis.agreement_cli import agreement_command
 from analysis.cli_common import Context, emit
+from analysis.collab_cli import COMMANDS as COLLABORATION_COMMANDS
 from analysis.demo import load_demo_study
 from analysis.errors import StudyError
 from analysis.ingest import SUPPORTED_EXTENSIONS
@@ -275,6 +276,8 @@ def demo_command(obj: Context) -> None:
 cli.add_command(topics_command)
 cli.add_command(agreement_command)
 cli.add_command(users_group)
+for command in COLLABORATION_COMMANDS:
+    cli.add_command(command)
 cli.add_command(review_group)
 
 

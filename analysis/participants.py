@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.access import Action, require
+from analysis.consent import ensure_not_withdrawn
 from analysis.errors import InputFileError, InvalidRequestError
 from analysis.files import read_input_bytes
 from analysis.ingest.decode import decode_text
-from analysis.models import Participant
+from analysis.models import Consent, Participant
 from analysis.storage import Store
 
 PSEUDONYM_COLUMNS = ("pseudonym", "participant", "participant_id", "id")
@@ -38,6 +39,34 @@ class ParticipantRecord:
     pseudonym: str
     transcripts: tuple[str, ...] = ()
     attributes: dict[str, str] = field(default_factory=dict)
+    consent: Consent | None = None
+
+
+# Columns of a participants file that make up the consent record, not attributes.
+CONSENT_COLUMNS = ("consent_date", "consent_quotes", "consent_share")
+_YES, _NO = {"yes", "y", "true", "1"}, {"no", "n", "false", "0"}
+
+
+def _yes_no(source_name: str, column: str, value: str, row: int) -> bool | None:
+    if not value:
+        return None
+    if value.lower() in _YES | _NO:
+        return value.lower() in _YES
+    raise InputFileError(source_name, f"{column} must be yes or no, not '{value}'", row=row)
+
+
+def _consent_of(source_name: str, header: list[str], cells: list[str], row: int) -> Consent | None:
+    if not any(c in header for c in CONSENT_COLUMNS):
+        return None
+    value = {c: (cells[header.index(c)] if c in header else "") for c in CONSENT_COLUMNS}
+    date = value["consent_date"] or None
+    if date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        raise InputFileError(source_name, f"consent_date must be YYYY-MM-DD, not '{date}'", row=row)
+    return Consent(
+        date,
+        _yes_no(source_name, "consent_quotes", value["consent_quotes"], row),
+        _yes_no(source_name, "consent_share", value["consent_share"], row),
+    )
 
 
 def attribute_name(raw: str) -> str:
@@ -85,11 +114,17 @@ def read_participants_csv(source_name: str, data: bytes) -> list[ParticipantReco
         attributes = {
             header[i]: value
             for i, value in enumerate(cells)
-            if i not in (pseudonym_col, transcript_col) and value and header[i]
+            if i not in (pseudonym_col, transcript_col)
+            and value
+            and header[i]
+            and header[i] not in CONSENT_COLUMNS
         }
         records.append(
             ParticipantRecord(
-                pseudonym, tuple(f.strip() for f in files.split(";") if f.strip()), attributes
+                pseudonym,
+                tuple(f.strip() for f in files.split(";") if f.strip()),
+                attributes,
+                _consent_of(source_name, header, cells, number),
             )
         )
     return records
@@ -107,6 +142,7 @@ def save_participants(
     Call inside a transaction to combine with an import; it opens its own otherwise.
     """
     require(store, actor, Action.MANAGE_PARTICIPANTS)
+    ensure_not_withdrawn(store, project_id, [r.pseudonym for r in records])
     ids: dict[str, int] = {}
     by_file = {t.source_name.lower(): t.id for t in store.list_transcripts(project_id)}
     with store.transaction():
@@ -118,6 +154,15 @@ def save_participants(
                     store.set_transcript_participant(by_file[source_name.lower()], participant_id)
             for name, value in record.attributes.items():
                 store.set_participant_attribute(participant_id, name, value)
+            if record.consent is not None:
+                store.set_consent(
+                    participant_id,
+                    {
+                        "consent_date": record.consent.date,
+                        "consent_quotes": _as_int(record.consent.quotes),
+                        "consent_share": _as_int(record.consent.share),
+                    },
+                )
             store.audit(
                 actor=actor,
                 action="save participant",
@@ -126,6 +171,10 @@ def save_participants(
                 payload={"pseudonym": record.pseudonym, "attributes": record.attributes},
             )
     return ids
+
+
+def _as_int(flag: bool | None) -> int | None:
+    return None if flag is None else int(flag)
 
 
 def set_participant_attribute(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.access import Action, require
+from analysis.consent import ensure_not_withdrawn
 from analysis.errors import (
     DuplicateTranscriptError,
     InputFileError,
@@ -174,6 +175,7 @@ def import_transcripts(
                 if role not in SPEAKER_ROLES:
                     raise InvalidRequestError(f"{item.source_name}: unknown speaker role '{role}'")
             pseudonym = pseudonym_for(item.source_name, participants, pseudonyms or {})
+            ensure_not_withdrawn(store, project_id, [pseudonym] if pseudonym else [])
             results.append(_store_transcript(store, project_id, item, chosen, pseudonym, actor))
     return results
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from analysis.storage.account_tables import AccountTables
 from analysis.storage.analysis_tables import AnalysisTables
+from analysis.storage.audit_tables import AuditTables
 from analysis.storage.coding_tables import CodingTables
+from analysis.storage.consent_tables import ConsentTables
 from analysis.storage.review_tables import ReviewTables
 from analysis.storage.round_tables import RoundTables
 from analysis.storage.schema import (
@@ -37,7 +39,16 @@ __all__ = [
 ]
 
 
-class Store(StudyTables, AccountTables, ReviewTables, CodingTables, RoundTables, AnalysisTables):
+class Store(
+    StudyTables,
+    AccountTables,
+    ReviewTables,
+    CodingTables,
+    RoundTables,
+    ConsentTables,
+    AnalysisTables,
+    AuditTables,
+):
     """One open study database. Open one per request or rerun; never share it.
 
     The table groups live in their own modules; this class puts them together.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +20,19 @@ from analysis.models import (
     AuditEntry,
 )
 from analysis.storage.schema import BUSY_TIMEOUT_MS, migrations, now_utc, resolve_db_path
+
+# Taking the write lock waits up to the busy timeout; if SQLite still reports the database
+# busy, it is tried again after each of these pauses (seconds) before the user is told.
+LOCK_RETRY_DELAYS_S = (0.1, 0.5)
+BUSY_MESSAGE = "the study database is busy; try again"
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED, with any extended code ("database is locked")."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 class StoreBase:
@@ -48,10 +63,32 @@ class StoreBase:
             db.execute("PRAGMA secure_delete = ON")
             if str(target) != ":memory:" and db.journal_mode != "wal":
                 db.enable_wal()
-            migrations.apply(db)
+            store = cls(db)
+            if migrations.pending(db):
+                store._apply_migrations()
         except (sqlite3.DatabaseError, OSError) as exc:
             raise StudyError(f"{target}: cannot open the study database ({exc})") from exc
-        return cls(db)
+        return store
+
+    def _apply_migrations(self) -> None:
+        """Apply pending migrations one at a time, each under the write lock.
+
+        What is pending is read again once the lock is held, so two processes opening the
+        same older (or new) file at once migrate it once: the second finds nothing to do.
+        A migration registered with `transactional=False` runs outside any transaction, as
+        sqlite-utils intends.
+        """
+        while True:
+            with self.transaction():
+                pending = migrations.pending(self.db)
+                if not pending:
+                    return
+                if pending[0].transactional:
+                    later = pending[1].name if len(pending) > 1 else None
+                    migrations.apply(self.db, stop_before=later)
+                    continue
+            migrations.apply(self.db)
+            return
 
     @classmethod
     def in_memory(cls) -> Self:
@@ -88,9 +125,67 @@ class StoreBase:
 
     @contextmanager
     def transaction(self) -> Iterator[Self]:
-        """One all-or-nothing unit of work; nests as a savepoint."""
-        with self.db.atomic():
+        """One all-or-nothing unit of work; nests as a savepoint.
+
+        The outermost call starts with `BEGIN IMMEDIATE`, taking the write lock before
+        anything is read. A deferred `BEGIN` would read first and then try to upgrade to a
+        writer, which in WAL mode fails at once with "database is locked", without waiting,
+        whenever another connection committed in between. Only taking the lock is retried,
+        never the body, which may have side effects. Inside an open transaction (ours, a
+        caller's `db.atomic()` or one Python's sqlite3 opened implicitly) this is a
+        savepoint, and that transaction's owner commits.
+
+        Raises:
+            StudyError: the write lock could not be had in time ("the study database is
+                busy; try again"); nothing was written.
+
+        Example:
+            >>> with store.transaction():
+            ...     store.audit(actor="lead", action="note", table="projects", row_id=1)
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            savepoint = f"store_{secrets.token_hex(8)}"
+            conn.execute(f"SAVEPOINT {savepoint}")
+            try:
+                yield self
+            except BaseException:
+                # An error such as a RAISE(ROLLBACK) trigger can end the whole
+                # transaction, savepoints included; cleaning up anyway would mask it.
+                if conn.in_transaction:
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+                    conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+                raise
+            conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+            return
+        for delay in (*LOCK_RETRY_DELAYS_S, None):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+                if delay is None:
+                    raise StudyError(f"{self.path.name}: {BUSY_MESSAGE}") from exc
+                time.sleep(delay)
+        try:
             yield self
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if _is_busy(exc):
+                raise StudyError(f"{self.path.name}: {BUSY_MESSAGE}") from exc
+            raise
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     def audit(
         self,

@@ -7,6 +7,7 @@ from typing import Any
 
 from analysis.errors import NotFoundError
 from analysis.models import (
+    Consent,
     Participant,
     Project,
     Segment,
@@ -16,6 +17,14 @@ from analysis.models import (
 )
 from analysis.storage.base import StoreBase
 from analysis.storage.schema import DEFAULT_PROJECT_SLUG, now_utc
+
+
+def _flag(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _consent(row: dict[str, Any]) -> Consent:
+    return Consent(row["consent_date"], _flag(row["consent_quotes"]), _flag(row["consent_share"]))
 
 
 class StudyTables(StoreBase):
@@ -77,7 +86,8 @@ class StudyTables(StoreBase):
     def list_participants(self, project_id: int) -> list[Participant]:
         people = list(
             self.db.query(
-                "SELECT id, pseudonym FROM participants WHERE project_id = ? ORDER BY pseudonym",
+                """SELECT id, pseudonym, consent_date, consent_quotes, consent_share
+                   FROM participants WHERE project_id = ? ORDER BY pseudonym""",
                 [project_id],
             )
         )
@@ -89,7 +99,10 @@ class StudyTables(StoreBase):
             [project_id],
         ):
             attributes[row["participant_id"]][row["name"]] = row["value"]
-        return [Participant(row["id"], row["pseudonym"], attributes[row["id"]]) for row in people]
+        return [
+            Participant(row["id"], row["pseudonym"], attributes[row["id"]], _consent(row))
+            for row in people
+        ]
 
     # -- transcripts, speakers, turns, segments ------------------------------------------
 
