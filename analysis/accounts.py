@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from analysis.access import LEAD, ROLES, Action, require
+from analysis.access import LEAD, ROLES, Action, require, user_named
 from analysis.errors import InvalidRequestError, PermissionDeniedError, SessionExpiredError
 from analysis.models import User
 from analysis.storage import Store
@@ -53,6 +53,11 @@ def _check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidRequestError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     return _hasher.hash(password)
+
+
+def hash_password(password: str) -> str:
+    """The Argon2id hash of a password (checked for length first)."""
+    return _check_password(password)
 
 
 def _check_role(role: str) -> str:
@@ -128,6 +133,8 @@ def set_password(store: Store, name: str, password: str, *, actor: str) -> None:
     """Set or reset a password: a user for themselves, or a lead for anyone."""
     if actor != name:
         require(store, actor, Action.MANAGE_USERS)
+    else:
+        user_named(store, actor)
     user = _get(store, name)
     password_hash = _check_password(password)
     with store.transaction():
@@ -157,6 +164,13 @@ def list_users(store: Store) -> list[User]:
     return store.list_accounts()
 
 
+def demo_accounts(store: Store, project_id: int) -> list[User]:
+    """The demo study's sign-in accounts, shown on the sign-in page in demo mode only."""
+    if not store.is_demo_project(project_id):
+        return []
+    return [u for u in store.list_accounts() if u.has_password and u.active]
+
+
 def ensure_local_admin(store: Store) -> str:
     """The command line's own lead account (no password), created the first time."""
     if store.get_user(LOCAL_ADMIN) is None:
@@ -184,7 +198,7 @@ def sign_in(store: Store, name: str, password: str, *, now: datetime | None = No
         raise wrong from None
     if not user.active:
         raise PermissionDeniedError(f"the account '{user.name}' has been deactivated")
-    moment = now or datetime.now(UTC)
+    moment = _aware(now)
     token = secrets.token_urlsafe(32)
     expires = (moment + SESSION_LIFETIME).isoformat(timespec="seconds")
     with store.transaction():
@@ -211,7 +225,7 @@ def session_user(store: Store, token: str, *, now: datetime | None = None) -> Us
         SessionExpiredError: unknown token, idle too long, past its lifetime, or the
             account was deactivated.
     """
-    moment = now or datetime.now(UTC)
+    moment = _aware(now)
     token_hash = _token_hash(token)
     session = store.get_session(token_hash)
     if session is None:
@@ -232,6 +246,13 @@ def sign_out(store: Store, token: str) -> None:
     store.delete_sessions(token_hash=_token_hash(token))
 
 
+def _aware(moment: datetime | None) -> datetime:
+    """Now, or the given time read as UTC when it carries no zone."""
+    if moment is None:
+        return datetime.now(UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -250,7 +271,9 @@ __all__ = [
     "SignedIn",
     "add_user",
     "create_first_lead",
+    "demo_accounts",
     "ensure_local_admin",
+    "hash_password",
     "list_users",
     "needs_first_lead",
     "session_user",

@@ -267,12 +267,12 @@ def _require_codebook_change(
     user = require(store, actor, Action.PROPOSE_CODE)
     if allowed(user.role, Action.EDIT_CODEBOOK):
         return
-    _, codes = current_codebook(store, project_id)
-    before = {c.key: code_to_spec(c) for c in codes}
-    after = {spec.key: spec for spec in draft.codes}
-    added = set(after) - set(before)
-    unchanged = all(after.get(key) == spec for key, spec in before.items())
-    if not unchanged or any(after[key].status != "proposed" for key in added):
+    version, codes = current_codebook(store, project_id)
+    before = [code_to_spec(c) for c in codes]
+    kept = [spec for spec in draft.codes if spec.key in {b.key for b in before}]
+    added = [spec for spec in draft.codes if spec.key not in {b.key for b in before}]
+    unchanged = kept == before and (version is None or draft.name == version.name)
+    if not unchanged or not added or any(spec.status != "proposed" for spec in added):
         raise PermissionDeniedError(
             f"{user.name} ({user.role}) may only propose new codes; a project lead edits "
             "the codebook"

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from analysis.accounts import hash_password
 from analysis.codebook import read_codebook_file, save_codebook_version
 from analysis.coding import apply_code
 from analysis.errors import InputFileError, StudyError
@@ -30,6 +31,9 @@ DEMO_USERS = {
     "evaluator": "evaluator",
 }
 DEMO_ACTOR = "lead"
+# Shown on the sign-in page of the demo study only (see README); change or deactivate
+# these accounts before a demo database holds real data.
+DEMO_PASSWORD = "demo-password"
 
 
 def is_empty_study(store: Store, project: Project) -> bool:
@@ -60,10 +64,13 @@ def load_demo_study(
     uploads = [UploadedFile.from_path(p) for p in transcript_files(interviews_dir)]
     draft = read_codebook_file(codebook_path)
     codings = _demo_codings(interviews_dir / "demo_codings.yaml")
+    demo_password_hash = hash_password(DEMO_PASSWORD)
     with store.transaction():
         store.update_project(project.id, name=DEMO_PROJECT_NAME, description=_DESCRIPTION)
+        store.set_demo_project(project.id, True)
         for name, role in DEMO_USERS.items():
-            store.upsert_user(name, role)
+            if store.get_user(name) is None:
+                store.insert_user(name, role, demo_password_hash)
         imported = import_transcripts(
             store, project.id, uploads, actor=DEMO_ACTOR, participants=records
         )

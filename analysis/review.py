@@ -363,6 +363,7 @@ def add_findings_for_words(
     Raises:
         InvalidRequestError: the words are not in the transcript (or all already found).
     """
+    require(store, actor, Action.RESOLVE_PII)
     transcript = store.get_transcript(transcript_id)
     wanted = words.strip()
     pattern = re.compile(rf"(?<!\w){re.escape(wanted)}(?!\w)") if wanted else None

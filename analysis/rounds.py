@@ -440,16 +440,18 @@ def record_consensus(
                 }
             )
         store.set_superseded([c.id for c in originals], decision_id)
-        for key in keys:
-            existing = store.find_coding(
+        settled = {
+            c.code_key
+            for c in store.list_codings(
+                project_id=round_.project_id,
                 transcript_id=segment.transcript_id,
-                code_id=by_key[key].id,
-                coder=actor,
-                start_char=segment.start_char,
-                end_char=segment.end_char,
+                coders=[actor],
+                include_superseded=True,
             )
-            if existing is not None:
-                store.set_superseded([existing.id], None)
+            if c.source == "consensus" and c.segment_id == segment.id
+        }
+        for key in keys:
+            if key in settled:
                 continue
             store.insert_coding(
                 {

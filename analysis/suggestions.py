@@ -177,6 +177,7 @@ def next_uncoded_segment(
 ) -> Segment | None:
     """The next participant segment (after `after_segment_id`) that `coder` has not coded
     and has not decided on, wrapping round to the start."""
+    require(store, coder, Action.CODE)
     segments = transcript_participant_segments(store, transcript_id)
     transcript = store.get_transcript(transcript_id)
     done = {

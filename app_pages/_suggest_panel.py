@@ -31,7 +31,9 @@ def render_suggestions(
     if not st.toggle("Suggest codes", key="transcript_suggest"):
         return
     try:
-        rows = suggest_for_transcript(ctx.store, transcript.id, embedder=shared_embedder())
+        rows = suggest_for_transcript(
+            ctx.store, transcript.id, embedder=shared_embedder(), actor=ctx.user
+        )
     except StudyError as exc:
         st.info(str(exc))
         return

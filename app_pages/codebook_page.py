@@ -4,6 +4,7 @@ import itertools
 
 import streamlit as st
 
+from analysis.access import Action
 from analysis.codebook import (
     CodeSpec,
     code_to_spec,
@@ -21,7 +22,7 @@ from analysis.codebook import (
 from analysis.errors import StudyError
 from app_pages._cache import code_label, page_context
 
-ctx = page_context()
+ctx = page_context(Action.SEE_CODINGS)
 st.title("Codebook")
 version, codes = current_codebook(ctx.store, ctx.project.id)
 tree = code_tree(codes)

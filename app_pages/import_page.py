@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from analysis.access import Action
 from analysis.errors import StudyError
 from analysis.ingest import (
     MAX_FILE_BYTES,
@@ -14,7 +15,7 @@ from analysis.participants import read_participants_csv
 from analysis.transcripts import UploadedFile, import_transcripts, pseudonym_for
 from app_pages._cache import page_context
 
-ctx = page_context()
+ctx = page_context(Action.IMPORT)
 st.title("Import transcripts")
 st.write(
     f"Formats: {', '.join(SUPPORTED_EXTENSIONS)}; up to {MAX_FILE_BYTES // 2**20} MB a file. "

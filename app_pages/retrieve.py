@@ -3,11 +3,12 @@
 import pandas as pd
 import streamlit as st
 
+from analysis.access import Action
 from analysis.codebook import code_tree, current_codebook
 from analysis.retrieve import retrieve_quotes
 from app_pages._cache import code_label, page_context
 
-ctx = page_context()
+ctx = page_context(Action.SEE_CODINGS)
 st.title("Retrieve")
 _, codes = current_codebook(ctx.store, ctx.project.id)
 tree = code_tree(codes)
@@ -41,6 +42,7 @@ if picked:
         coders=coders or None,
         text_contains=contains,
         attributes={attribute: value} if attribute != "(any)" else None,
+        actor=ctx.user,
     )
     st.write(f"{len(quotes)} quotes from {len({q.source_name for q in quotes})} transcripts")
     for quote in quotes:

@@ -5,6 +5,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from analysis.access import Action
 from analysis.errors import StudyError
 from analysis.highlight import render_finding_html
 from analysis.pii import CONFIDENT, LABELS
@@ -26,7 +27,7 @@ from app_pages._cache import page_context
 
 SHOWN_AT_ONCE = 30
 
-ctx = page_context()
+ctx = page_context(Action.RESOLVE_PII)
 st.title("Review personal data")
 st.caption(
     "Nothing identifiable is stored un-reviewed: a transcript with pending findings cannot be "
@@ -72,7 +73,7 @@ picked = st.selectbox(
 )
 status = statuses[picked]
 transcript = ctx.store.get_transcript(picked)
-findings = list_findings(ctx.store, picked)
+findings = list_findings(ctx.store, picked, actor=ctx.user)
 pending = [f for f in findings if f.status == PENDING]
 
 if status.status == UNCHECKED:

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from analysis.access import Action
 from analysis.embed import participant_segments
 from analysis.errors import StudyError
 from analysis.topics import (
@@ -21,7 +22,7 @@ from analysis.topics import (
 )
 from app_pages._cache import page_context, shared_embedder
 
-ctx = page_context()
+ctx = page_context(Action.RUN_TOPICS)
 st.title("Topics")
 st.caption(
     "Topics group what participants say across the cleared interviews (interviewer turns "

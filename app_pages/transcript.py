@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from analysis.access import Action
 from analysis.codebook import code_tree, current_codebook
 from analysis.coding import apply_code, codings_for_transcript, remove_coding
 from analysis.errors import StudyError
@@ -12,7 +13,7 @@ from analysis.transcripts import attach_participant, set_speaker_role, transcrip
 from app_pages._cache import code_label, page_context
 from app_pages._suggest_panel import render_suggestions
 
-ctx = page_context()
+ctx = page_context(Action.SEE_TRANSCRIPTS)
 st.title("Transcript")
 transcripts = ctx.store.list_transcripts(ctx.project.id)
 if not transcripts:
@@ -25,7 +26,7 @@ chosen = st.selectbox(
     key="transcript_pick",
     format_func=lambda t: f"{t.source_name} ({t.participant or 'no participant'})",
 )
-transcript, turns, segments = transcript_view(ctx.store, chosen.id)
+transcript, turns, segments = transcript_view(ctx.store, chosen.id, actor=ctx.user)
 needs_review = not is_cleared(transcript)
 if needs_review:
     st.warning(
@@ -59,7 +60,7 @@ with st.expander("Speakers and participant"):
         except StudyError as exc:
             st.error(str(exc))
 
-all_codings = codings_for_transcript(ctx.store, transcript.id)
+all_codings = codings_for_transcript(ctx.store, transcript.id, actor=ctx.user)
 coders = sorted({c.coder for c in all_codings} | {ctx.user})
 shown = st.multiselect("Show codings by", coders, default=coders, key="transcript_coders")
 codings = [c for c in all_codings if c.coder in shown]

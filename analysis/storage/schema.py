@@ -246,6 +246,38 @@ def m004_accounts_rounds_consent(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m005_consensus_beside_originals(db: Database) -> None:
+    """A coder's original coding and the consensus coding they recorded for the same
+    span can both exist: the coding source joins the uniqueness rule."""
+    statements = [
+        """CREATE TABLE codings_new (
+            id INTEGER PRIMARY KEY,
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            segment_id INTEGER REFERENCES segments(id) ON DELETE CASCADE,
+            code_id INTEGER NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+            coder TEXT NOT NULL, start_char INTEGER NOT NULL, end_char INTEGER NOT NULL,
+            source TEXT NOT NULL DEFAULT 'manual'
+                CHECK (source IN ('manual', 'accepted-suggestion', 'consensus', 'imported')),
+            created_at TEXT NOT NULL,
+            superseded_by INTEGER REFERENCES consensus_decisions(id) ON DELETE SET NULL,
+            CHECK (start_char < end_char),
+            UNIQUE (transcript_id, code_id, coder, start_char, end_char, source))""",
+        """INSERT INTO codings_new (id, transcript_id, segment_id, code_id, coder, start_char,
+            end_char, source, created_at, superseded_by)
+           SELECT id, transcript_id, segment_id, code_id, coder, start_char, end_char, source,
+            created_at, superseded_by FROM codings""",
+        "DROP TABLE codings",
+        "ALTER TABLE codings_new RENAME TO codings",
+        "CREATE INDEX idx_codings_transcript ON codings(transcript_id)",
+        "CREATE INDEX idx_codings_code ON codings(code_id)",
+        "CREATE INDEX idx_codings_segment ON codings(segment_id)",
+        "CREATE INDEX idx_codings_superseded ON codings(superseded_by)",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
 def schema_version(db: Database) -> int:
     """Number of applied migrations: the schema version of this database file."""
     return len(migrations.applied(db))
