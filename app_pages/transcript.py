@@ -9,6 +9,7 @@ from analysis.errors import StudyError
 from analysis.highlight import render_turn_html
 from analysis.models import SPEAKER_ROLES
 from analysis.review import is_cleared
+from analysis.rounds import list_rounds
 from analysis.transcripts import attach_participant, set_speaker_role, transcript_view
 from app_pages._cache import code_label, page_context
 from app_pages._suggest_panel import render_suggestions
@@ -33,6 +34,25 @@ if needs_review:
         f"{transcript.source_name} needs PII review before it can be coded: settle its "
         "possible identifiers on the Review page."
     )
+blind_round = next(
+    (
+        r
+        for r in list_rounds(ctx.store, ctx.project.id)
+        if r.status == "open" and transcript.id in r.transcript_ids
+    ),
+    None,
+)
+if blind_round is not None:
+    if ctx.user in blind_round.coders:
+        st.info(
+            f"Reliability round '{blind_round.name}' is open: you code this transcript blind "
+            "and see only your own codings until the lead closes the round."
+        )
+    elif not ctx.may(Action.OPEN_ROUND):
+        st.info(
+            f"Reliability round '{blind_round.name}' is open on this transcript: only its "
+            f"coders ({', '.join(blind_round.coders)}) code it until it closes."
+        )
 numbers = {segment.id: number for number, segment in enumerate(segments, start=1)}
 texts = {segment.id: segment.text for segment in segments}
 
