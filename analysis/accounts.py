@@ -117,7 +117,9 @@ def set_role(store: Store, name: str, role: str, *, actor: str) -> User:
     user = _get(store, name)
     _check_role(role)
     with store.transaction():
+        had_lead = not needs_first_lead(store)
         store.update_user(user.id, {"role": role})
+        _keep_a_lead(store, had_lead)
         store.delete_sessions(user_id=user.id)
         store.audit(
             actor=actor,
@@ -150,7 +152,9 @@ def set_active(store: Store, name: str, active: bool, *, actor: str) -> None:
     if not active and user.name == actor:
         raise InvalidRequestError("you cannot deactivate your own account")
     with store.transaction():
+        had_lead = not needs_first_lead(store)
         store.update_user(user.id, {"active": int(active)})
+        _keep_a_lead(store, had_lead)
         store.delete_sessions(user_id=user.id)
         store.audit(
             actor=actor,
@@ -160,7 +164,16 @@ def set_active(store: Store, name: str, active: bool, *, actor: str) -> None:
         )
 
 
-def list_users(store: Store) -> list[User]:
+def _keep_a_lead(store: Store, had_lead: bool) -> None:
+    """Refuse a change that leaves no lead able to sign in where there was one: the app
+    would then offer any visitor the form for a first lead account."""
+    if had_lead and needs_first_lead(store):
+        raise InvalidRequestError("the study needs at least one project lead who can sign in")
+
+
+def list_users(store: Store, *, actor: str) -> list[User]:
+    """Every account (a lead's view: who may do what)."""
+    require(store, actor, Action.MANAGE_USERS)
     return store.list_accounts()
 
 

@@ -56,7 +56,9 @@ def audit_rows(entries: Sequence[AuditEntry]) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for entry in entries:
         payload = json.loads(entry.payload_json or "{}")
-        details = "; ".join(f"{key}={json.dumps(value)}" for key, value in payload.items())
+        details = "; ".join(
+            f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in payload.items()
+        )
         rows.append(
             {
                 "id": entry.id,

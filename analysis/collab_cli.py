@@ -68,13 +68,18 @@ def consent_command(
 ) -> None:
     """Record a participant's consent."""
     with obj.study() as (store, project):
+        current = next(
+            (p.consent for p in store.list_participants(project.id) if p.pseudonym == pseudonym),
+            None,
+        )
         participant = record_consent(
             store,
             project.id,
             pseudonym,
-            date=when,
-            quotes=None if quotes is None else quotes == "yes",
-            share=None if share is None else share == "yes",
+            # Options not given keep the answers already recorded.
+            date=when if when is not None else (current.date if current else None),
+            quotes=(quotes == "yes") if quotes else (current.quotes if current else None),
+            share=(share == "yes") if share else (current.share if current else None),
             actor=obj.user,
         )
     click.echo(f"{participant.pseudonym}: {asdict(participant.consent)}")

@@ -14,6 +14,7 @@ withdrew which pseudonym, when, and how many records went.
 
 from __future__ import annotations
 
+import datetime
 import json
 import shutil
 from collections.abc import Sequence
@@ -27,7 +28,7 @@ from analysis.models import Participant
 from analysis.storage import Store, now_utc
 
 # Audit payload keys that can hold participants' words or attributes.
-_TEXT_KEYS = ("body", "old", "new", "memos", "attributes", "text", "quote")
+_TEXT_KEYS = ("body", "old", "new", "memos", "attributes", "text", "quote", "value", "name")
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,8 @@ def record_consent(
     participant = _participant(store, project_id, pseudonym)
     if date is not None and date.strip():
         date = date.strip()
-        if len(date) != 10 or date[4] != "-" or date[7] != "-":
-            raise InvalidRequestError(f"consent date '{date}' must be written YYYY-MM-DD")
+        if not is_calendar_day(date):
+            raise InvalidRequestError(f"consent date '{date}' must be a day written YYYY-MM-DD")
     values = {
         "consent_date": date or None,
         "consent_quotes": None if quotes is None else int(quotes),
@@ -81,6 +82,14 @@ def record_consent(
             payload={"pseudonym": pseudonym, **values},
         )
     return _participant(store, project_id, pseudonym)
+
+
+def is_calendar_day(text: str) -> bool:
+    """Whether `text` is a real day written YYYY-MM-DD."""
+    try:
+        return len(text) == 10 and datetime.date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
 
 
 def quotable_participants(store: Store, project_id: int) -> set[int]:
@@ -122,13 +131,21 @@ def withdraw_participant(
             for memo_id in store.delete_memos_on(table, ids)
         ]
         folders = _forget_topic_quotes(store, project_id, segment_ids)
-        for table, ids in (
-            ("memos", memo_ids),
-            ("codings", footprint["codings"]),
-            ("transcripts", transcript_ids),
-            ("participants", [participant.id]),
-        ):
-            store.scrub_audit_payloads(table, ids, _TEXT_KEYS)
+        # Codings and memos removed before the withdrawal still have audit rows.
+        codings = set(footprint["codings"]) | store.audited_row_ids(
+            "codings", "transcript_id", transcript_ids
+        )
+        memos = set(memo_ids) | store.audited_row_ids("memos", "target_id", sorted(codings))
+        about_them = store.audit_ids_about(
+            {
+                "memos": sorted(memos),
+                "codings": sorted(codings),
+                "transcripts": transcript_ids,
+                "participants": [participant.id],
+                "segments": footprint["segments"],
+            }
+        )
+        store.scrub_audit_rows(about_them, _TEXT_KEYS)
         store.delete_transcripts(transcript_ids)
         store.delete_participant(participant.id)
         texts = footprint["texts"]
@@ -187,6 +204,7 @@ def _forget_topic_quotes(store: Store, project_id: int, segment_ids: set[int]) -
             folders[row["topic_run_id"]] = Path(row["model_path"])
     for run_id in folders:
         store.forget_topic_model(run_id)
+        store.refresh_topic_sizes(run_id)
     return list(folders.values())
 
 
@@ -196,7 +214,8 @@ def withdrawn_pseudonyms(store: Store, project_id: int) -> set[str]:
 
 def ensure_not_withdrawn(store: Store, project_id: int, pseudonyms: Sequence[str]) -> None:
     """Refuse to bring back data of someone who withdrew."""
-    withdrawn = store.withdrawn_pseudonyms(project_id) & set(pseudonyms)
+    gone = {p.casefold() for p in store.withdrawn_pseudonyms(project_id)}
+    withdrawn = {p for p in pseudonyms if p.casefold() in gone}
     if withdrawn:
         raise InvalidRequestError(
             f"participant {sorted(withdrawn)[0]} withdrew from the study; their data "

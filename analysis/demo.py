@@ -17,6 +17,7 @@ from analysis.ingest import SUPPORTED_EXTENSIONS
 from analysis.models import Project
 from analysis.participants import read_participants_file
 from analysis.review import PENDING, mark_not_personal, redact_confident
+from analysis.rounds import close_round, open_round
 from analysis.storage import Store
 from analysis.transcripts import UploadedFile, import_transcripts
 
@@ -82,8 +83,26 @@ def load_demo_study(
             _review_demo_transcript(store, by_name[name])
         for entry in codings:
             _apply_demo_coding(store, by_name, entry)
+        _close_demo_round(store, project, by_name, codings)
     store.checkpoint_wal()
     return {"transcripts": len(imported), "codes": len(draft.codes), "codings": len(codings)}
+
+
+def _close_demo_round(
+    store: Store, project: Project, by_name: dict[str, int], codings: list[dict[str, Any]]
+) -> None:
+    """The transcripts both demo coders coded become a closed reliability round, so the
+    Reliability and Disagreements pages have figures to show."""
+    coders: dict[str, set[str]] = {}
+    for entry in codings:
+        coders.setdefault(entry["transcript"], set()).add(entry["coder"])
+    shared = [by_name[name] for name, who in coders.items() if len(who) > 1]
+    people = sorted({c for who in coders.values() if len(who) > 1 for c in who})
+    if shared and len(people) > 1:
+        round_ = open_round(
+            store, project.id, "Pilot double-coding", shared, people, actor=DEMO_ACTOR
+        )
+        close_round(store, round_.id, actor=DEMO_ACTOR)
 
 
 def _demo_codings(path: Path) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.access import Action, require
-from analysis.consent import ensure_not_withdrawn
+from analysis.consent import ensure_not_withdrawn, is_calendar_day
 from analysis.errors import InputFileError, InvalidRequestError
 from analysis.files import read_input_bytes
 from analysis.ingest.decode import decode_text
@@ -60,7 +60,7 @@ def _consent_of(source_name: str, header: list[str], cells: list[str], row: int)
         return None
     value = {c: (cells[header.index(c)] if c in header else "") for c in CONSENT_COLUMNS}
     date = value["consent_date"] or None
-    if date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+    if date and not is_calendar_day(date):
         raise InputFileError(source_name, f"consent_date must be YYYY-MM-DD, not '{date}'", row=row)
     return Consent(
         date,

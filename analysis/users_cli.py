@@ -44,7 +44,7 @@ def users_add_command(obj: Context, name: str, role: str, no_password: bool) -> 
 def users_list_command(obj: Context, as_json: bool) -> None:
     """Every account with its role and whether it can sign in."""
     with obj.study() as (store, _):
-        users = list_users(store)
+        users = list_users(store, actor=obj.user)
     rows = [asdict(u) for u in users]
     lines = [
         f"{u.name:<20} {u.role:<20} "

@@ -88,8 +88,10 @@ def _first_lead_form(store: Store) -> None:
     st.write("This study has no project lead yet. Create the lead account to begin.")
     with st.form("first_lead"):
         name = st.text_input("Account name", key="first_lead_name")
-        password = st.text_input("Password (8 characters or more)", type="password")
-        again = st.text_input("Password again", type="password")
+        password = st.text_input(
+            "Password (8 characters or more)", type="password", key="first_lead_password"
+        )
+        again = st.text_input("Password again", type="password", key="first_lead_again")
         if st.form_submit_button("Create lead account", type="primary"):
             if password != again:
                 st.error("The passwords differ.")

@@ -1,8 +1,9 @@
-"""Study overview: what the study holds and where to start."""
+"""Study overview: what the study holds and where to start (counts only for evaluators)."""
 
 import pandas as pd
 import streamlit as st
 
+from analysis.access import Action
 from app_pages._cache import page_context
 
 ctx = page_context()
@@ -23,6 +24,15 @@ for column, (label, key) in zip(
     strict=True,
 ):
     column.metric(label, counts[key])
+
+version = ctx.store.latest_codebook_version(ctx.project.id)
+codebook_note = (
+    f"Codebook version {version.version} ({version.name})" if version else "No codebook yet."
+)
+if not ctx.may(Action.SEE_TRANSCRIPTS):
+    # Evaluators see how much the study holds, never which transcripts or whose.
+    st.caption(codebook_note)
+    st.stop()
 
 st.subheader("Transcripts")
 transcripts = ctx.store.list_transcripts(ctx.project.id)
@@ -52,7 +62,4 @@ if transcripts:
 else:
     st.info("No transcripts yet: start on the Import page.")
 
-version = ctx.store.latest_codebook_version(ctx.project.id)
-st.caption(
-    f"Codebook version {version.version} ({version.name})" if version else "No codebook yet."
-)
+st.caption(codebook_note)

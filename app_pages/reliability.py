@@ -32,7 +32,11 @@ def _figure(value: float | None) -> str:
 if ctx.may(Action.OPEN_ROUND):
     busy = {t for r in rounds if r.status == "open" for t in r.transcript_ids}
     candidates = [t for t in transcripts.values() if is_cleared(t) and t.id not in busy]
-    coders = [u.name for u in list_users(ctx.store) if u.active and u.role in (RESEARCHER, LEAD)]
+    coders = [
+        u.name
+        for u in list_users(ctx.store, actor=ctx.user)
+        if u.active and u.role in (RESEARCHER, LEAD)
+    ]
     with st.form("reliability_open"):
         st.subheader("Open a round")
         name = st.text_input("Name", key="reliability_name", placeholder="e.g. Round 1")

@@ -48,3 +48,17 @@ def running_app(db_path: Path) -> Iterator[tuple[str, float]]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def sign_in(page, name: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Fill the app's sign-in form and wait for the signed-in sidebar."""
+    page.get_by_label("Account name").fill(name)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in as").first.wait_for(timeout=60_000)
+
+
+def go_to(page, title: str) -> None:  # type: ignore[no-untyped-def]
+    """Open a page from the sidebar (a reload would start a new, signed-out session)."""
+    page.get_by_role("link", name=title).first.click()
+    page.wait_for_timeout(2500)

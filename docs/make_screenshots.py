@@ -11,15 +11,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._app import CHROMIUM, CHROMIUM_ARGS, running_app
+from analysis.demo import DEMO_PASSWORD
+from benchmarks._app import CHROMIUM, CHROMIUM_ARGS, go_to, running_app, sign_in
 
 OUT = Path(__file__).resolve().parent / "screenshots"
+# file name -> sidebar title, visited in order after signing in as the demo lead
 PAGES = {
-    "study": "",
-    "transcript": "transcript",
-    "review": "review",
-    "codebook": "codebook",
-    "import": "import",
+    "study": "Study",
+    "transcript": "Transcript",
+    "review": "Review",
+    "codebook": "Codebook",
+    "import": "Import",
+    "reliability": "Reliability",
+    "disagreements": "Disagreements",
+    "accounts": "Accounts",
+    "audit": "Audit log",
 }
 
 
@@ -31,10 +37,13 @@ def main() -> None:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         with running_app(Path(folder) / "study.db") as (url, _):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            for name, path in PAGES.items():
-                page.goto(f"{url}/{path}")
-                page.get_by_text("Working as").first.wait_for(timeout=60_000)
-                page.wait_for_timeout(2500)
+            page.goto(url)
+            page.get_by_label("Account name").wait_for(timeout=60_000)
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(OUT / "sign-in.png"))
+            sign_in(page, "lead", DEMO_PASSWORD)
+            for name, title in PAGES.items():
+                go_to(page, title)
                 page.screenshot(path=str(OUT / f"{name}.png"))
                 print(f"wrote {OUT / f'{name}.png'}")
         browser.close()

@@ -17,7 +17,6 @@ from analysis.accounts import (
     add_user,
     create_first_lead,
     ensure_local_admin,
-    list_users,
     needs_first_lead,
     session_user,
     set_active,
@@ -41,14 +40,14 @@ def session_hashes(store: Store) -> list[str]:
 
 
 def test_first_lead_of_an_empty_study(store: Store) -> None:
-    assert list_users(store) == []
+    assert store.list_accounts() == []
     assert needs_first_lead(store)
     with pytest.raises(InvalidRequestError, match="at least 8 characters"):
         create_first_lead(store, "morgan", "short")
     for bad in ("", "   ", "two words", "x" * 65):
         with pytest.raises(InvalidRequestError, match="without spaces"):
             create_first_lead(store, bad, PASSWORD)
-    assert needs_first_lead(store) and list_users(store) == []
+    assert needs_first_lead(store) and store.list_accounts() == []
 
     lead = create_first_lead(store, " morgan ", PASSWORD)
     assert (lead.name, lead.role, lead.active, lead.has_password) == (
@@ -60,7 +59,7 @@ def test_first_lead_of_an_empty_study(store: Store) -> None:
     assert not needs_first_lead(store)
     with pytest.raises(PermissionDeniedError, match="already has a project lead"):
         create_first_lead(store, "robin", "another good password")
-    assert [u.name for u in list_users(store)] == ["morgan"]
+    assert [u.name for u in store.list_accounts()] == ["morgan"]
     [entry] = store.audit_entries(table="users")
     assert (entry.actor, entry.action, entry.row_id) == (
         "morgan",
@@ -78,9 +77,17 @@ def test_leads_without_passwords_do_not_count_as_a_first_lead(
         create_first_lead(store, "lead", PASSWORD)
     create_first_lead(store, "morgan", PASSWORD)
     assert not needs_first_lead(store)
-    # A deactivated lead cannot sign in either.
+    # Nobody may deactivate or demote the only lead who can sign in: the app would then
+    # offer any visitor the form for a first lead account.
+    with pytest.raises(InvalidRequestError, match="at least one project lead"):
+        set_active(store, "morgan", False, actor="lead")
+    with pytest.raises(InvalidRequestError, match="at least one project lead"):
+        set_role(store, "morgan", "evaluator", actor="lead")
+    assert not needs_first_lead(store)
+    # With a second lead who can sign in, the first may go.
+    add_user(store, "kit", "project lead", PASSWORD, actor="lead")
     set_active(store, "morgan", False, actor="lead")
-    assert needs_first_lead(store)
+    assert not needs_first_lead(store)
 
 
 def test_add_user_stores_only_an_argon2id_hash(store: Store, project: Project) -> None:
@@ -237,7 +244,7 @@ def test_account_changes_end_sessions(store: Store, robin: str) -> None:
 def test_local_admin_cannot_sign_in(store: Store) -> None:
     assert ensure_local_admin(store) == LOCAL_ADMIN == "cli"
     assert ensure_local_admin(store) == "cli"  # only made once
-    [admin] = list_users(store)
+    [admin] = store.list_accounts()
     assert (admin.name, admin.role, admin.has_password) == ("cli", "project lead", False)
     assert store.password_hash("cli") is None
     with pytest.raises(PermissionDeniedError) as refused:

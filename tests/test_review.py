@@ -12,7 +12,6 @@ import pytest
 from sqlite_utils import Database
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import TEST_USERS
 from analysis.codebook import CodebookDraft, CodeSpec, save_codebook_version
 from analysis.coding import apply_code
 from analysis.errors import InvalidRequestError
@@ -35,6 +34,7 @@ from analysis.review import (
 )
 from analysis.storage import Store, migrations
 from analysis.transcripts import UploadedFile, import_transcripts
+from tests.conftest import TEST_USERS
 
 EMAIL = "sam.k@example.com"
 PHONE = "07700 900123"
@@ -481,8 +481,12 @@ def test_removed_text_is_gone_from_the_database_files(tmp_path: Path) -> None:
 def test_review_page_lists_findings_and_redacts_one(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from app_pages._cache import SESSION_KEY
+    from tests.test_pages import session_token
+
     monkeypatch.setenv("STUDY_DB", str(demo_db))
     at = AppTest.from_file(str(PAGE), default_timeout=60)
+    at.session_state[SESSION_KEY] = session_token(demo_db, "sam.coder")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert {m.label for m in at.metric} == {"Needs review", "Not checked", "Cleared"}
@@ -506,11 +510,15 @@ def test_review_page_lists_findings_and_redacts_one(
 def test_transcript_page_disables_coding_while_review_is_pending(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from app_pages._cache import SESSION_KEY
+    from tests.test_pages import session_token
+
     monkeypatch.setenv("STUDY_DB", str(demo_db))
     store = Store.open(demo_db)
     waiting = next(t for t in store.list_transcripts(1) if t.anonymisation_status == NEEDS_REVIEW)
     store.close()
     at = AppTest.from_file(str(PAGE.parent / "transcript.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = session_token(demo_db, "sam.coder")
     at.run()
     at.selectbox(key="transcript_pick").set_value(waiting).run()
     assert not at.exception

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import TEST_USERS
 from analysis.codebook import CodebookDraft, CodeSpec, current_codebook, save_codebook_version
 from analysis.embed import participant_segments
 from analysis.errors import InvalidRequestError, NotFoundError
@@ -33,6 +32,7 @@ from analysis.topics import (
     update_topics,
 )
 from analysis.transcripts import UploadedFile, import_transcripts
+from tests.conftest import TEST_USERS
 
 THEMES = {
     "waiting": ["waiting", "list", "weeks", "appointment", "referral", "queue", "months", "triage"],
@@ -368,9 +368,16 @@ def test_topics_page_runs_and_proposes_on_the_demo_study(
 ) -> None:
     from streamlit.testing.v1 import AppTest
 
+    from analysis.accounts import sign_in
+    from analysis.demo import DEMO_PASSWORD
+    from app_pages._cache import SESSION_KEY
+
     monkeypatch.setenv("STUDY_DB", str(demo_db))
     page = Path(__file__).resolve().parent.parent / "app_pages" / "topics.py"
     at = AppTest.from_file(str(page), default_timeout=120)
+    store = Store.open(demo_db)
+    at.session_state[SESSION_KEY] = sign_in(store, "sam.coder", DEMO_PASSWORD).token
+    store.close()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("No topic runs yet" in i.value for i in at.info)

@@ -34,14 +34,20 @@ class AuditTables(StoreBase):
         if until:
             clauses.append("at < ?")
             params.append(until)
-        if contains:
-            clauses.append("(instr(lower(payload_json), ?) > 0 OR instr(lower(action), ?) > 0)")
-            params.extend([contains.lower(), contains.lower()])
         sql = f"SELECT * FROM audit_log WHERE {' AND '.join(clauses)} ORDER BY id DESC"
-        if limit is not None:
+        if limit is not None and not contains:
             sql += " LIMIT ?"
             params.append(limit)
-        return [AuditEntry(**row) for row in self.db.query(sql, params)]
+        entries = [AuditEntry(**row) for row in self.db.query(sql, params)]
+        if contains:
+            # In Python: SQLite's lower() folds only ASCII letters ("ÉCOLE" vs "école").
+            wanted = contains.casefold()
+            entries = [
+                e
+                for e in entries
+                if wanted in e.payload_json.casefold() or wanted in e.action.casefold()
+            ]
+        return entries[:limit] if limit is not None else entries
 
     def audit_facets(self) -> dict[str, list[str]]:
         """The distinct actors, actions and tables, for filter pickers."""

@@ -204,7 +204,9 @@ class StoreBase:
                 "action": action,
                 "table_name": table,
                 "row_id": row_id,
-                "payload_json": json.dumps(dict(payload or {}), sort_keys=True, default=str),
+                "payload_json": json.dumps(
+                    dict(payload or {}), sort_keys=True, default=str, ensure_ascii=False
+                ),
             }
         )
 

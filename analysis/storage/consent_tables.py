@@ -111,16 +111,51 @@ class ConsentTables(StoreBase):
     def forget_topic_model(self, run_id: int) -> None:
         self._table("topic_runs").update(run_id, {"model_path": None})
 
-    def scrub_audit_payloads(self, table: str, row_ids: Sequence[int], keys: Sequence[str]) -> int:
-        """Drop text-bearing keys from the audit rows about some records."""
+    def audit_ids_about(self, records: Mapping[str, Sequence[int]]) -> list[int]:
+        """Audit rows about some records: the rows of those records themselves, and rows
+        whose details point at them (a coding's transcript, a memo's target)."""
+        found: set[int] = set()
+        for table, ids in records.items():
+            for offset in range(0, len(ids), 500):
+                chunk = list(ids[offset : offset + 500])
+                marks = _marks(chunk)
+                rows = self.db.execute(
+                    f"""SELECT id FROM audit_log
+                        WHERE (table_name = ? AND row_id IN ({marks}))
+                        OR (json_extract(payload_json, '$.target_table') = ?
+                            AND json_extract(payload_json, '$.target_id') IN ({marks}))
+                        OR (? = 'transcripts'
+                            AND json_extract(payload_json, '$.transcript_id') IN ({marks}))
+                        OR (? = 'segments'
+                            AND json_extract(payload_json, '$.segment_id') IN ({marks}))""",
+                    [table, *chunk, table, *chunk, table, *chunk, table, *chunk],
+                ).fetchall()
+                found.update(int(row[0]) for row in rows)
+        return sorted(found)
+
+    def audited_row_ids(self, table: str, key: str, values: Sequence[int]) -> set[int]:
+        """Ids of `table` records whose audit rows point at `values` through `key` (a
+        coding's transcript, a memo's target): records deleted earlier included."""
+        found: set[int] = set()
+        for offset in range(0, len(values), 500):
+            chunk = list(values[offset : offset + 500])
+            rows = self.db.execute(
+                f"""SELECT DISTINCT row_id FROM audit_log WHERE table_name = ?
+                    AND row_id IS NOT NULL
+                    AND json_extract(payload_json, '$.{key}') IN ({_marks(chunk)})""",
+                [table, *chunk],
+            ).fetchall()
+            found.update(int(row[0]) for row in rows)
+        return found
+
+    def scrub_audit_rows(self, audit_ids: Sequence[int], keys: Sequence[str]) -> int:
+        """Drop text-bearing keys from some audit rows' details."""
         changed = 0
-        for offset in range(0, len(row_ids), 500):
-            chunk = list(row_ids[offset : offset + 500])
+        for offset in range(0, len(audit_ids), 500):
+            chunk = list(audit_ids[offset : offset + 500])
             rows = list(
                 self.db.query(
-                    f"SELECT id, payload_json FROM audit_log WHERE table_name = ? "
-                    f"AND row_id IN ({_marks(chunk)})",
-                    [table, *chunk],
+                    f"SELECT id, payload_json FROM audit_log WHERE id IN ({_marks(chunk)})", chunk
                 )
             )
             for row in rows:
@@ -129,7 +164,7 @@ class ConsentTables(StoreBase):
                 if kept != payload:
                     self.db.execute(
                         "UPDATE audit_log SET payload_json = ? WHERE id = ?",
-                        [json.dumps(kept, sort_keys=True), row["id"]],
+                        [json.dumps(kept, sort_keys=True, ensure_ascii=False), row["id"]],
                     )
                     changed += 1
         return changed
