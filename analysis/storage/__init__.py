@@ -12,6 +12,7 @@ from analysis.storage.analysis_tables import AnalysisTables
 from analysis.storage.audit_tables import AuditTables
 from analysis.storage.coding_tables import CodingTables
 from analysis.storage.consent_tables import ConsentTables
+from analysis.storage.intersect_tables import IntersectTables
 from analysis.storage.review_tables import ReviewTables
 from analysis.storage.round_tables import RoundTables
 from analysis.storage.schema import (
@@ -48,6 +49,7 @@ class Store(
     ConsentTables,
     AnalysisTables,
     AuditTables,
+    IntersectTables,
 ):
     """One open study database. Open one per request or rerun; never share it.
 

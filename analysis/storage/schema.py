@@ -278,6 +278,64 @@ def m005_consensus_beside_originals(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m006_themes_findings_recommendations(db: Database) -> None:
+    """From codes to recommendations: themes grouping codes, findings with evidence
+    quotes, recommendations resting on findings, and review comments on all three.
+    `revision` counts saves, so a save made on a stale copy can be refused."""
+    statuses = "CHECK (status IN ('draft', 'in review', 'agreed'))"
+    statements = [
+        f"""CREATE TABLE themes (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'draft' {statuses},
+            revision INTEGER NOT NULL DEFAULT 1,
+            created_by TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+            UNIQUE (project_id, name))""",
+        """CREATE TABLE theme_codes (
+            theme_id INTEGER NOT NULL REFERENCES themes(id) ON DELETE CASCADE,
+            code_key TEXT NOT NULL, PRIMARY KEY (theme_id, code_key))""",
+        f"""CREATE TABLE findings (
+            id INTEGER PRIMARY KEY,
+            theme_id INTEGER NOT NULL REFERENCES themes(id) ON DELETE CASCADE,
+            statement TEXT NOT NULL, lived_experience_json TEXT NOT NULL DEFAULT '[]',
+            intersectional_note TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'draft' {statuses},
+            revision INTEGER NOT NULL DEFAULT 1,
+            created_by TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+        # Evidence goes with its coding: a withdrawn participant's quotes leave findings.
+        """CREATE TABLE finding_evidence (
+            finding_id INTEGER NOT NULL REFERENCES findings(id) ON DELETE CASCADE,
+            coding_id INTEGER NOT NULL REFERENCES codings(id) ON DELETE CASCADE,
+            added_by TEXT NOT NULL, added_at TEXT NOT NULL,
+            PRIMARY KEY (finding_id, coding_id))""",
+        f"""CREATE TABLE recommendations (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            text TEXT NOT NULL, speqs_domain TEXT NOT NULL, partner TEXT NOT NULL,
+            priority TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'draft' {statuses},
+            revision INTEGER NOT NULL DEFAULT 1,
+            created_by TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+        """CREATE TABLE recommendation_findings (
+            recommendation_id INTEGER NOT NULL
+                REFERENCES recommendations(id) ON DELETE CASCADE,
+            finding_id INTEGER NOT NULL REFERENCES findings(id) ON DELETE RESTRICT,
+            PRIMARY KEY (recommendation_id, finding_id))""",
+        """CREATE TABLE review_comments (
+            id INTEGER PRIMARY KEY,
+            target_table TEXT NOT NULL
+                CHECK (target_table IN ('themes', 'findings', 'recommendations')),
+            target_id INTEGER NOT NULL, author TEXT NOT NULL, body TEXT NOT NULL,
+            created_at TEXT NOT NULL)""",
+        "CREATE INDEX idx_findings_theme ON findings(theme_id)",
+        "CREATE INDEX idx_finding_evidence_coding ON finding_evidence(coding_id)",
+        "CREATE INDEX idx_review_comments_target ON review_comments(target_table, target_id)",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
 def schema_version(db: Database) -> int:
     """Number of applied migrations: the schema version of this database file."""
     return len(migrations.applied(db))
