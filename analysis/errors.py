@@ -36,3 +36,7 @@ class PermissionDeniedError(StudyError):
 
 class SessionExpiredError(PermissionDeniedError):
     """A sign-in session has expired or was ended; the user must sign in again."""
+
+
+class ConflictError(StudyError):
+    """Someone else saved the same record since it was read; nothing was overwritten."""

@@ -44,9 +44,13 @@ from analysis.codebook import (
 from analysis.coding import apply_code, codings_for_transcript, remove_coding
 from analysis.consent import record_consent, withdraw_participant
 from analysis.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
+from analysis.findings import add_evidence, create_finding
+from analysis.findings import list_findings as list_research_findings
 from analysis.memos import add_memo, delete_memo, edit_memo
 from analysis.models import NOT_PERSONAL, PARTICIPANT, PENDING, REDACTED, Project
+from analysis.outputs import add_comment, comments_on, set_status
 from analysis.participants import ParticipantRecord, save_participants, set_participant_attribute
+from analysis.recommendations import create_recommendation
 from analysis.retrieve import retrieve_quotes
 from analysis.review import (
     add_finding,
@@ -72,6 +76,7 @@ from analysis.suggestions import (
     reject_suggestion,
     suggest_for_transcript,
 )
+from analysis.themes import create_theme, get_theme, list_themes
 from analysis.topics import fit_topics, update_topics
 from analysis.transcripts import (
     UploadedFile,
@@ -589,13 +594,90 @@ def check_read_audit(study: Study, actor: str, ok: bool) -> None:
     assert "lead" in facets["actors"] and "import transcript" in facets["actions"]
 
 
+def _draft_theme(study: Study) -> int:
+    """A draft theme with a finding quoting one coding, made by the lead."""
+    store = study.store
+    coding = apply_code(store, code_key="waits", coder="lead", segment_id=study.segment_ids[0])
+    theme = create_theme(store, study.project.id, "Waiting", "Waits", ["waits"], actor="lead")
+    create_finding(store, theme.id, "Waits feel endless", actor="lead", evidence=[coding.id])
+    return theme.id
+
+
+def check_draft_outputs(study: Study, actor: str, ok: bool) -> None:
+    store = study.store
+    coding = apply_code(store, code_key="access", coder="lead", segment_id=study.segment_ids[0])
+    if not ok:
+        theme_id = _draft_theme(study)
+        _refuse_all(
+            store,
+            [
+                lambda: create_theme(store, study.project.id, "T", "", ["access"], actor=actor),
+                lambda: create_finding(store, theme_id, "F", actor=actor),
+                lambda: add_evidence(store, 1, coding.id, actor=actor),
+                lambda: set_status(store, "themes", theme_id, "in review", actor=actor),
+            ],
+        )
+        return
+    theme = create_theme(
+        store, study.project.id, "Access", "First contact", ["access"], actor=actor
+    )
+    finding = create_finding(store, theme.id, "Hard to reach", actor=actor, evidence=[coding.id])
+    assert (finding.participants, [e.coding_id for e in finding.evidence]) == (1, [coding.id])
+    rec = create_recommendation(
+        store,
+        study.project.id,
+        "Publish how to get a first appointment",
+        [finding.id],
+        speqs_domain="student voice and co-production",
+        partner="university",
+        priority="high",
+        actor=actor,
+    )
+    assert rec.finding_ids == (finding.id,)
+    set_status(store, "themes", theme.id, "in review", actor=actor)
+    assert get_theme(store, theme.id, actor=actor).status == "in review"
+
+
+def check_see_drafts(study: Study, actor: str, ok: bool) -> None:
+    store = study.store
+    theme_id = _draft_theme(study)
+    if not ok:
+        _refuse_all(
+            store,
+            [
+                lambda: get_theme(store, theme_id, actor=actor),
+                lambda: comments_on(store, "themes", theme_id, actor=actor),
+                lambda: add_comment(store, "themes", theme_id, "?", actor=actor),
+            ],
+        )
+        assert list_themes(store, study.project.id, actor=actor) == []
+        assert list_research_findings(store, study.project.id, actor=actor) == []
+        return
+    assert [t.id for t in list_themes(store, study.project.id, actor=actor)] == [theme_id]
+    assert add_comment(store, "themes", theme_id, "Merge with access?", actor=actor).author == actor
+
+
+def check_agree_outputs(study: Study, actor: str, ok: bool) -> None:
+    store = study.store
+    theme_id = _draft_theme(study)
+    if not ok:
+        _refuse_all(store, [lambda: set_status(store, "themes", theme_id, "agreed", actor=actor)])
+        return
+    set_status(store, "themes", theme_id, "agreed", actor=actor)
+    assert get_theme(store, theme_id, actor="eve").status == "agreed"
+
+
+def check_export_summary(study: Study, actor: str, ok: bool) -> None:
+    store = study.store
+    theme_id = _draft_theme(study)
+    set_status(store, "themes", theme_id, "agreed", actor="lead")
+    assert ok  # every role reads agreed outputs
+    assert [t.name for t in list_themes(store, study.project.id, actor=actor)] == ["Waiting"]
+
+
 # Actions no library function does yet: the rule is checked through `require` itself.
 NOT_YET_IN_LIBRARY = (
-    Action.DRAFT_OUTPUTS,
-    Action.SEE_DRAFTS,
-    Action.AGREE_OUTPUTS,
     Action.SEE_SMALL_CELLS,
-    Action.EXPORT_SUMMARY,
     Action.EXPORT_PROJECT,
 )
 
@@ -627,6 +709,10 @@ CHECKS: dict[Action, Callable[[Study, str, bool], None]] = {
     Action.WITHDRAW_PARTICIPANT: check_withdraw_participant,
     Action.MANAGE_USERS: check_manage_users,
     Action.READ_AUDIT: check_read_audit,
+    Action.DRAFT_OUTPUTS: check_draft_outputs,
+    Action.SEE_DRAFTS: check_see_drafts,
+    Action.AGREE_OUTPUTS: check_agree_outputs,
+    Action.EXPORT_SUMMARY: check_export_summary,
     **{action: _check_by_require(action) for action in NOT_YET_IN_LIBRARY},
 }
 

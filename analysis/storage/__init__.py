@@ -26,6 +26,7 @@ from analysis.storage.schema import (
     schema_version,
 )
 from analysis.storage.study_tables import StudyTables
+from analysis.storage.theme_tables import ThemeTables
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -50,6 +51,7 @@ class Store(
     AnalysisTables,
     AuditTables,
     IntersectTables,
+    ThemeTables,
 ):
     """One open study database. Open one per request or rerun; never share it.
 
