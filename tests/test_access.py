@@ -46,6 +46,7 @@ from analysis.consent import record_consent, withdraw_participant
 from analysis.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
 from analysis.findings import add_evidence, create_finding
 from analysis.findings import list_findings as list_research_findings
+from analysis.intersect import cell_quotes, intersection_matrix
 from analysis.memos import add_memo, delete_memo, edit_memo
 from analysis.models import NOT_PERSONAL, PARTICIPANT, PENDING, REDACTED, Project
 from analysis.outputs import add_comment, comments_on, set_status
@@ -675,11 +676,35 @@ def check_export_summary(study: Study, actor: str, ok: bool) -> None:
     assert [t.name for t in list_themes(store, study.project.id, actor=actor)] == ["Waiting"]
 
 
+def check_see_small_cells(study: Study, actor: str, ok: bool) -> None:
+    """One participant is a group of 1, under k = 5: only a lead reads its quotes or
+    asks for a smaller k."""
+    store = study.store
+    apply_code(store, code_key="waits", coder="lead", segment_id=study.segment_ids[0])
+    set_participant_attribute(store, study.participant_id, "fee_status", "home", actor="lead")
+    matrix = intersection_matrix(
+        store, study.project.id, rows="codes", by=["fee_status"], actor=actor
+    )
+    assert [(c.group_size, c.suppressed) for c in matrix.columns] == [(None, True)]
+    calls = [
+        lambda: cell_quotes(
+            store, study.project.id, rows="codes", row_key="waits",
+            values={"fee_status": "home"}, actor=actor,
+        ),
+        lambda: intersection_matrix(
+            store, study.project.id, rows="codes", by=["fee_status"], actor=actor, k=1
+        ),
+    ]  # fmt: skip
+    if not ok:
+        _refuse_all(store, calls)
+        return
+    assert [q.participant for q in calls[0]()] == ["P01"]  # type: ignore[attr-defined]
+    small = calls[1]()
+    assert [c.participants for row in small.rows for c in row.cells if row.key == "waits"] == [1]  # type: ignore[attr-defined]
+
+
 # Actions no library function does yet: the rule is checked through `require` itself.
-NOT_YET_IN_LIBRARY = (
-    Action.SEE_SMALL_CELLS,
-    Action.EXPORT_PROJECT,
-)
+NOT_YET_IN_LIBRARY = (Action.EXPORT_PROJECT,)
 
 
 def _check_by_require(action: Action) -> Callable[[Study, str, bool], None]:
@@ -713,6 +738,7 @@ CHECKS: dict[Action, Callable[[Study, str, bool], None]] = {
     Action.SEE_DRAFTS: check_see_drafts,
     Action.AGREE_OUTPUTS: check_agree_outputs,
     Action.EXPORT_SUMMARY: check_export_summary,
+    Action.SEE_SMALL_CELLS: check_see_small_cells,
     **{action: _check_by_require(action) for action in NOT_YET_IN_LIBRARY},
 }
 

@@ -33,10 +33,13 @@ PAGES = [
     "topics.py",
     "users.py",
     "audit_page.py",
+    "themes.py",
+    "recommendations.py",
     *[page for page in _LATER_PAGES if (PAGE_DIR / page).exists()],
 ]
-# Every page but the study overview is closed to evaluators.
-EVALUATOR_REFUSED = [page for page in PAGES if page != "home.py"]
+# Pages of agreed outputs an evaluator reads; every other page is closed to them.
+EVALUATOR_PAGES = ["home.py", "themes.py", "recommendations.py"]
+EVALUATOR_REFUSED = [page for page in PAGES if page not in EVALUATOR_PAGES]
 LEADS_ONLY = ["users.py", "audit_page.py"]
 # A sentence of the demo transcript P01 (its participant's words), cleared for coding.
 P01_SENTENCE = "genuinely thought I was having a heart attack"
