@@ -28,6 +28,7 @@ PAGES = [
         Action.RESOLVE_DISAGREEMENTS,
     ),
     ("themes.py", "themes", "Themes", "category", Action.EXPORT_SUMMARY),
+    ("intersections.py", "intersections", "Intersections", "grid_on", Action.EXPORT_SUMMARY),
     (
         "recommendations.py",
         "recommendations",

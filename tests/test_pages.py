@@ -35,10 +35,11 @@ PAGES = [
     "audit_page.py",
     "themes.py",
     "recommendations.py",
+    "intersections.py",
     *[page for page in _LATER_PAGES if (PAGE_DIR / page).exists()],
 ]
 # Pages of agreed outputs an evaluator reads; every other page is closed to them.
-EVALUATOR_PAGES = ["home.py", "themes.py", "recommendations.py"]
+EVALUATOR_PAGES = ["home.py", "themes.py", "recommendations.py", "intersections.py"]
 EVALUATOR_REFUSED = [page for page in PAGES if page not in EVALUATOR_PAGES]
 LEADS_ONLY = ["users.py", "audit_page.py"]
 # A sentence of the demo transcript P01 (its participant's words), cleared for coding.
@@ -404,3 +405,16 @@ def test_users_page_keeps_a_lead_from_demoting_or_deactivating_themselves(app_db
     at.selectbox(key=f"users_role_{lead.id}").set_value("evaluator").run()
     assert at.button(key=f"users_set_role_{lead.id}").disabled
     assert at.button(key=f"users_toggle_active_{lead.id}").disabled
+
+
+def test_intersections_page_suppresses_small_groups_for_an_evaluator(app_db: Path) -> None:
+    at = open_page(app_db, "intersections.py", "evaluator")
+    at.multiselect(key="intersections_by").set_value(["disability"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.dataframe[0].value
+    # The demo has 8 participants without a disability and 2 with: the second group is
+    # under k = 5, so every one of its cells is suppressed and no count shows.
+    assert list(table.columns) == ["disability=no", "disability=yes"]
+    assert set(table["disability=yes"]) == {"suppressed (<5)"}
+    assert table.loc["group size", "disability=no"] == 8
+    assert not any(e.key == "intersections_cell_show" for e in at.button)
