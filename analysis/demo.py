@@ -13,12 +13,16 @@ from analysis.accounts import hash_password
 from analysis.codebook import read_codebook_file, save_codebook_version
 from analysis.coding import apply_code
 from analysis.errors import InputFileError, StudyError
+from analysis.findings import create_finding
 from analysis.ingest import SUPPORTED_EXTENSIONS
 from analysis.models import Project
+from analysis.outputs import set_status
 from analysis.participants import read_participants_file
+from analysis.recommendations import create_recommendation
 from analysis.review import PENDING, mark_not_personal, redact_confident
 from analysis.rounds import close_round, open_round
 from analysis.storage import Store
+from analysis.themes import create_theme
 from analysis.transcripts import UploadedFile, import_transcripts
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +88,7 @@ def load_demo_study(
         for entry in codings:
             _apply_demo_coding(store, by_name, entry)
         _close_demo_round(store, project, by_name, codings)
+        _demo_outputs(store, project)
     store.checkpoint_wal()
     return {"transcripts": len(imported), "codes": len(draft.codes), "codings": len(codings)}
 
@@ -103,6 +108,60 @@ def _close_demo_round(
             store, project.id, "Pilot double-coding", shared, people, actor=DEMO_ACTOR
         )
         close_round(store, round_.id, actor=DEMO_ACTOR)
+
+
+def _demo_outputs(store: Store, project: Project) -> None:
+    """One agreed theme with an agreed finding and recommendation, and a draft theme,
+    so the Themes, Intersections and Recommendations pages start with something."""
+
+    def one_per_transcript(key: str) -> list[int]:
+        firsts: dict[int, int] = {}
+        for coding in store.list_codings(project_id=project.id, code_keys=[key]):
+            firsts.setdefault(coding.transcript_id, coding.id)
+        return list(firsts.values())
+
+    waits, peers = one_per_transcript("waiting-times"), one_per_transcript("friends-flatmates")
+    if not waits or not peers:
+        return
+    theme = create_theme(
+        store,
+        project.id,
+        "Waiting and turning to friends",
+        "Long waits for a first appointment leave students leaning on flatmates and "
+        "friends, who become the support the services were meant to be.",
+        ["access-waiting", "friends-flatmates"],
+        actor=DEMO_ACTOR,
+    )
+    finding = create_finding(
+        store,
+        theme.id,
+        "While they wait for a first appointment, students lean on flatmates and friends.",
+        actor=DEMO_ACTOR,
+        lived_experience=["first-hand"],
+        evidence=[*waits[:2], *peers[:2]],
+    )
+    set_status(store, "themes", theme.id, "agreed", actor=DEMO_ACTOR)
+    set_status(store, "findings", finding.id, "agreed", actor=DEMO_ACTOR)
+    recommendation = create_recommendation(
+        store,
+        project.id,
+        "Tell students how long the wait is when they first ask, and what they can use "
+        "meanwhile, including peer support.",
+        [finding.id],
+        speqs_domain="student voice and co-production",
+        partner="university",
+        priority="high",
+        actor=DEMO_ACTOR,
+    )
+    set_status(store, "recommendations", recommendation.id, "agreed", actor=DEMO_ACTOR)
+    create_theme(
+        store,
+        project.id,
+        "Money and mental health",
+        "Draft: financial pressure as a cause and a barrier.",
+        ["money-housing"],
+        actor=DEMO_ACTOR,
+    )
 
 
 def _demo_codings(path: Path) -> list[dict[str, Any]]:

@@ -5,6 +5,8 @@ import streamlit as st
 
 from analysis.access import Action
 from analysis.codebook import code_tree, current_codebook
+from analysis.errors import StudyError
+from analysis.findings import add_evidence, list_findings
 from analysis.retrieve import retrieve_quotes
 from app_pages._cache import code_label, page_context
 
@@ -45,6 +47,21 @@ if picked:
         actor=ctx.user,
     )
     st.write(f"{len(quotes)} quotes from {len({q.source_name for q in quotes})} transcripts")
+    findings = (
+        {f.id: f for f in list_findings(ctx.store, ctx.project.id, actor=ctx.user)}
+        if ctx.may(Action.DRAFT_OUTPUTS)
+        else {}
+    )
+    target = (
+        st.selectbox(
+            "Add quotes as evidence to finding",
+            list(findings),
+            format_func=lambda i: f"{findings[i].theme}: {findings[i].statement}",
+            key="retrieve_finding",
+        )
+        if findings
+        else None
+    )
     for quote in quotes:
         st.markdown(
             f"> {quote.coding.text}\n\n"
@@ -53,6 +70,14 @@ if picked:
         )
         for memo in quote.memos:
             st.caption(f"Memo: {memo}")
+        if target is not None and st.button(
+            "Add as evidence", key=f"retrieve_evidence_{quote.coding.id}"
+        ):
+            try:
+                add_evidence(ctx.store, target, quote.coding.id, actor=ctx.user)
+                st.success(f"Added to: {findings[target].statement}")
+            except StudyError as exc:
+                st.error(str(exc))
     table = pd.DataFrame(
         [
             {
