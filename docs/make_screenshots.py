@@ -24,6 +24,9 @@ PAGES = {
     "import": "Import",
     "reliability": "Reliability",
     "disagreements": "Disagreements",
+    "themes": "Themes",
+    "intersections": "Intersections",
+    "recommendations": "Recommendations",
     "accounts": "Accounts",
     "audit": "Audit log",
 }
