@@ -64,7 +64,10 @@ for domain in SPEQS_DOMAINS:
                         f"characters {item.start_char}-{item.end_char}"
                     )
             if ctx.may(Action.DRAFT_OUTPUTS):
-                options = [s for s in STATUSES if s != "agreed" or ctx.may(Action.AGREE_OUTPUTS)]
+                options = [
+                    s for s in STATUSES
+                    if s in (rec.status, "draft", "in review") or ctx.may(Action.AGREE_OUTPUTS)
+                ]  # fmt: skip
                 status = st.segmented_control(
                     "Status", options, default=rec.status, key=f"recommendations_status_{rec.id}"
                 )

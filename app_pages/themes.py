@@ -26,6 +26,11 @@ names = {c.key: c.name for c in codes}
 drafting = ctx.may(Action.DRAFT_OUTPUTS)
 
 
+def _choices(current: str) -> list[str]:
+    """The statuses this user may pick, plus where the item is now."""
+    return [s for s in STATUSES if s == current or s != "agreed" or ctx.may(Action.AGREE_OUTPUTS)]
+
+
 def _report(call: object) -> None:
     st.session_state["themes_notice"] = str(call)
 
@@ -93,7 +98,7 @@ for theme in themes:
                         st.rerun()
                     except StudyError as exc:
                         st.error(str(exc))
-            status_options = [s for s in STATUSES if s != "agreed" or ctx.may(Action.AGREE_OUTPUTS)]
+            status_options = _choices(theme.status)
             chosen = st.segmented_control(
                 "Status", status_options, default=theme.status, key=f"themes_status_{theme.id}"
             )
@@ -133,7 +138,7 @@ for theme in themes:
                 if drafting:
                     status = st.segmented_control(
                         "Status",
-                        [s for s in STATUSES if s != "agreed" or ctx.may(Action.AGREE_OUTPUTS)],
+                        _choices(finding.status),
                         default=finding.status,
                         key=f"themes_finding_status_{finding.id}",
                     )

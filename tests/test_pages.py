@@ -17,7 +17,9 @@ from streamlit.testing.v1 import AppTest
 from analysis.accounts import needs_first_lead, session_user, sign_in, sign_out
 from analysis.demo import DEMO_PASSWORD
 from analysis.errors import SessionExpiredError
+from analysis.outputs import set_status
 from analysis.storage import Store
+from analysis.themes import list_themes
 from app_pages._cache import SESSION_KEY
 
 PAGE_DIR = Path(__file__).resolve().parent.parent / "app_pages"
@@ -418,3 +420,25 @@ def test_intersections_page_suppresses_small_groups_for_an_evaluator(app_db: Pat
     assert set(table["disability=yes"]) == {"suppressed (<5)"}
     assert table.loc["group size", "disability=no"] == 8
     assert not any(e.key == "intersections_cell_show" for e in at.button)
+
+
+def test_themes_page_builds_a_theme_that_evaluators_see_once_agreed(app_db: Path) -> None:
+    at = open_page(app_db, "themes.py", "sam.coder")
+    at.text_input(key="themes_new_name").input("Out of hours")
+    at.text_area(key="themes_new_description").input("What happens at night")
+    at.multiselect(key="themes_new_codes").select("crisis-urgent-care")
+    next(b for b in at.button if b.label == "Create theme").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    store = Store.open(app_db)
+    project = store.list_projects()[0]
+    [theme] = [t for t in list_themes(store, project.id, actor="lead") if t.name == "Out of hours"]
+    assert (theme.status, theme.code_keys) == ("draft", ("crisis-urgent-care",))
+
+    def evaluator_themes() -> list[str]:
+        page = open_page(app_db, "themes.py", "evaluator")
+        return [e.label.split(" · ")[0] for e in page.expander]
+
+    assert evaluator_themes() == ["Waiting and turning to friends"]
+    set_status(store, "themes", theme.id, "agreed", actor="lead")
+    store.close()
+    assert evaluator_themes() == ["Out of hours", "Waiting and turning to friends"]
