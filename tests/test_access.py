@@ -69,6 +69,7 @@ from analysis.rounds import (
     open_round,
     record_consensus,
 )
+from analysis.spreadsheets import code_participant_rows, coded_segment_rows
 from analysis.storage import Store
 from analysis.study import open_study
 from analysis.suggestions import (
@@ -703,8 +704,22 @@ def check_see_small_cells(study: Study, actor: str, ok: bool) -> None:
     assert [c.participants for row in small.rows for c in row.cells if row.key == "waits"] == [1]  # type: ignore[attr-defined]
 
 
+def check_export_project(study: Study, actor: str, ok: bool) -> None:
+    store = study.store
+    apply_code(store, code_key="waits", coder="lead", segment_id=study.segment_ids[0])
+    calls = [
+        lambda: coded_segment_rows(store, study.project.id, actor=actor),
+        lambda: code_participant_rows(store, study.project.id, actor=actor),
+    ]
+    if not ok:
+        _refuse_all(store, calls)
+        return
+    [row] = calls[0]()  # type: ignore[misc]
+    assert (row["code"], row["participant"]) == ("waits", "P01")
+
+
 # Actions no library function does yet: the rule is checked through `require` itself.
-NOT_YET_IN_LIBRARY = (Action.EXPORT_PROJECT,)
+NOT_YET_IN_LIBRARY: tuple[Action, ...] = ()
 
 
 def _check_by_require(action: Action) -> Callable[[Study, str, bool], None]:
@@ -739,6 +754,7 @@ CHECKS: dict[Action, Callable[[Study, str, bool], None]] = {
     Action.AGREE_OUTPUTS: check_agree_outputs,
     Action.EXPORT_SUMMARY: check_export_summary,
     Action.SEE_SMALL_CELLS: check_see_small_cells,
+    Action.EXPORT_PROJECT: check_export_project,
     **{action: _check_by_require(action) for action in NOT_YET_IN_LIBRARY},
 }
 
