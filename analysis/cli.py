@@ -19,7 +19,7 @@ from analysis.cli_common import Context, emit
 from analysis.collab_cli import COMMANDS as COLLABORATION_COMMANDS
 from analysis.demo import load_demo_study
 from analysis.errors import StudyError
-from analysis.export_cli import export_command
+from analysis.export_cli import export_command, import_qdc_command
 from analysis.ingest import SUPPORTED_EXTENSIONS
 from analysis.intersect_cli import COMMANDS as MATRIX_COMMANDS
 from analysis.outputs_cli import COMMANDS as OUTPUT_COMMANDS
@@ -279,7 +279,13 @@ def demo_command(obj: Context) -> None:
 cli.add_command(topics_command)
 cli.add_command(agreement_command)
 cli.add_command(users_group)
-for command in [*COLLABORATION_COMMANDS, *OUTPUT_COMMANDS, *MATRIX_COMMANDS, export_command]:
+for command in [
+    *COLLABORATION_COMMANDS,
+    *OUTPUT_COMMANDS,
+    *MATRIX_COMMANDS,
+    export_command,
+    import_qdc_command,
+]:
     cli.add_command(command)
 cli.add_command(review_group)
 

@@ -8,11 +8,27 @@ import click
 
 from analysis.access import Action, require
 from analysis.cli_common import Context
-from analysis.codebook import export_codebook
+from analysis.codebook import (
+    code_to_spec,
+    current_codebook,
+    export_codebook,
+    save_codebook_version,
+)
 from analysis.errors import InvalidRequestError
-from analysis.spreadsheets import code_participant_rows, coded_segment_rows, write_table
+from analysis.refi_codebook import codebook_to_qdc, read_qdc_file
+from analysis.spreadsheets import (
+    code_participant_rows,
+    coded_segment_rows,
+    write_bytes,
+    write_table,
+)
 
-FORMATS = {"segments": ("csv", "xlsx"), "matrix": ("csv", "xlsx"), "codebook": ("yaml", "csv")}
+FORMATS = {
+    "segments": ("csv", "xlsx"),
+    "matrix": ("csv", "xlsx"),
+    "codebook": ("yaml", "csv"),
+    "qdc": ("qdc",),
+}
 
 
 @click.command("export")
@@ -21,7 +37,8 @@ FORMATS = {"segments": ("csv", "xlsx"), "matrix": ("csv", "xlsx"), "codebook": (
 @click.option("--format", "file_format", help="File format (default: from OUT's extension).")
 @click.pass_obj
 def export_command(obj: Context, kind: str, out: str, file_format: str | None) -> None:
-    """Export coded segments, the code x participant matrix or the codebook.
+    """Export coded segments, the code x participant matrix, or the codebook (YAML, CSV
+    or REFI-QDA .qdc).
 
     Coded segments of participants who did not agree to be quoted keep their codes but
     not their words.
@@ -38,6 +55,15 @@ def export_command(obj: Context, kind: str, out: str, file_format: str | None) -
         if kind == "codebook":
             require(store, obj.user, Action.SEE_CODINGS)
             count = export_codebook(store, project.id, target)
+        elif kind == "qdc":
+            require(store, obj.user, Action.SEE_CODINGS)
+            _, codes = current_codebook(store, project.id)
+            if not codes:
+                raise InvalidRequestError("the study has no codebook yet")
+            specs = [code_to_spec(c) for c in codes]
+            document = codebook_to_qdc(specs, project_slug=project.slug)
+            write_bytes(target, document)
+            count = len(specs)
         elif kind == "segments":
             rows = coded_segment_rows(store, project.id, actor=obj.user)
             count = write_table(rows, target, sheet="coded segments")
@@ -45,3 +71,17 @@ def export_command(obj: Context, kind: str, out: str, file_format: str | None) -
             rows = code_participant_rows(store, project.id, actor=obj.user)
             count = write_table(rows, target, sheet="codes x participants")
     click.echo(f"wrote {count} rows to {target}")
+
+
+@click.command("import-qdc")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--note", default="", help="Why this version (default: the file name).")
+@click.pass_obj
+def import_qdc_command(obj: Context, file: str, note: str) -> None:
+    """Import a REFI-QDA codebook (.qdc) from any QDA tool as the next codebook version."""
+    draft = read_qdc_file(file)
+    with obj.study() as (store, project):
+        version = save_codebook_version(
+            store, project.id, draft, actor=obj.user, note=note or f"imported {Path(file).name}"
+        )
+    click.echo(f"codebook version {version.version}: {len(draft.codes)} codes from {file}")

@@ -110,6 +110,11 @@ def _atomic_write(target: Path, write: Any) -> None:
         raise
 
 
+def write_bytes(path: str | Path, content: bytes) -> None:
+    """Write a whole file at once, moved into place only when complete."""
+    _atomic_write(Path(path), lambda temporary: temporary.write_bytes(content))
+
+
 def write_table(rows: Sequence[dict[str, Any]], path: str | Path, *, sheet: str) -> int:
     """Write rows to `.csv` (UTF-8 with a BOM, so Excel reads accents) or `.xlsx`."""
     target = Path(path)
