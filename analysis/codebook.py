@@ -362,6 +362,15 @@ def accept_proposed_code(store: Store, project_id: int, key: str, *, actor: str)
     )
 
 
+def with_descendants(codes: Iterable[Code], keys: Iterable[str]) -> list[str]:
+    """The given keys and every key below them in the tree of `codes`, each once."""
+    codes = list(codes)
+    found = list(dict.fromkeys(keys))
+    for key in found:
+        found.extend(c.key for c in codes if c.parent_key == key and c.key not in found)
+    return found
+
+
 def code_tree(codes: Iterable[Code]) -> list[tuple[Code, int]]:
     """Codes in tree order with their depth (0 for top-level themes)."""
     codes = list(codes)

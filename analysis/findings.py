@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.access import EVALUATOR, Action, require
+from analysis.access import Action, allowed, require
 from analysis.consent import quotable_participants
 from analysis.errors import InvalidRequestError
+from analysis.models import User
 from analysis.outputs import DRAFT, get_row, may_see, require_visible, save_revision
 from analysis.storage import Store, now_utc
 
@@ -68,10 +69,26 @@ def _tags(tags: Sequence[str]) -> list[str]:
     return chosen
 
 
-def _finding(store: Store, row: dict[str, Any], *, quotable_only: bool) -> Finding:
-    theme = get_row(store, "themes", row["theme_id"])
-    transcripts = {t.id: t for t in store.list_transcripts(theme["project_id"])}
-    allowed = quotable_participants(store, theme["project_id"]) if quotable_only else None
+@dataclass(frozen=True)
+class _Lookup:
+    """What every finding of a project needs, read once per listing."""
+
+    themes: dict[int, str]
+    transcripts: dict[int, dict[str, Any]]  # id -> source_name, participant_id, pseudonym
+    quotable: set[int] | None  # None: every quote may be shown
+
+
+def _lookup(store: Store, project_id: int, user: User) -> _Lookup:
+    reader_only = not allowed(user.role, Action.SEE_CODINGS)
+    return _Lookup(
+        {t["id"]: t["name"] for t in store.list_theme_rows(project_id)},
+        {t["id"]: t for t in store.list_transcript_owners(project_id)},
+        quotable_participants(store, project_id) if reader_only else None,
+    )
+
+
+def _finding(store: Store, row: dict[str, Any], lookup: _Lookup) -> Finding:
+    transcripts, allowed_people = lookup.transcripts, lookup.quotable
     evidence: list[Evidence] = []
     withheld = 0
     participants: set[int | str] = set()
@@ -79,9 +96,9 @@ def _finding(store: Store, row: dict[str, Any], *, quotable_only: bool) -> Findi
     for coding_id in store.evidence_coding_ids(row["id"]):
         coding = store.get_coding(coding_id)
         transcript = transcripts[coding.transcript_id]
-        participants.add(transcript.participant_id or f"t{transcript.id}")
+        participants.add(transcript["participant_id"] or f"t{transcript['id']}")
         segments.add((coding.transcript_id, coding.segment_id or -coding.id))
-        if allowed is not None and transcript.participant_id not in allowed:
+        if allowed_people is not None and transcript["participant_id"] not in allowed_people:
             withheld += 1
             continue
         evidence.append(
@@ -89,9 +106,9 @@ def _finding(store: Store, row: dict[str, Any], *, quotable_only: bool) -> Findi
                 coding.id,
                 coding.text,
                 coding.code_key,
-                transcript.id,
-                transcript.source_name,
-                transcript.participant,
+                transcript["id"],
+                transcript["source_name"],
+                transcript["pseudonym"],
                 coding.start_char,
                 coding.end_char,
             )
@@ -99,7 +116,7 @@ def _finding(store: Store, row: dict[str, Any], *, quotable_only: bool) -> Findi
     return Finding(
         row["id"],
         row["theme_id"],
-        theme["name"],
+        lookup.themes[row["theme_id"]],
         row["statement"],
         tuple(_json_list(row["lived_experience_json"])),
         row["intersectional_note"],
@@ -237,15 +254,17 @@ def get_finding(store: Store, finding_id: int, *, actor: str) -> Finding:
     participants only (the others are counted as withheld)."""
     row = get_row(store, "findings", finding_id)
     user = require_visible(store, actor, "findings", row)
-    return _finding(store, row, quotable_only=user.role == EVALUATOR)
+    project_id = get_row(store, "themes", row["theme_id"])["project_id"]
+    return _finding(store, row, _lookup(store, project_id, user))
 
 
 def list_findings(
     store: Store, project_id: int, *, actor: str, theme_id: int | None = None
 ) -> list[Finding]:
     user = require(store, actor, Action.EXPORT_SUMMARY)
+    lookup = _lookup(store, project_id, user)
     return [
-        _finding(store, row, quotable_only=user.role == EVALUATOR)
+        _finding(store, row, lookup)
         for row in store.list_finding_rows(project_id, theme_id=theme_id)
         if may_see(user, row["status"])
     ]

@@ -9,12 +9,12 @@ such a cell (`cell_quotes`), or lower k below the project's setting.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from analysis.access import Action, allowed, require, user_named
-from analysis.codebook import code_tree, current_codebook
+from analysis.codebook import code_tree, current_codebook, with_descendants
 from analysis.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
 from analysis.models import Code, Coding, User
 from analysis.participants import attribute_name
@@ -185,17 +185,10 @@ def _code_rows(codes: Sequence[Code]) -> list[_RowSpec]:
     return [_RowSpec(c.name, frozenset({c.key}), key=c.key) for c, _ in code_tree(codes)]
 
 
-def _with_descendants(codes: Sequence[Code], keys: Iterable[str]) -> frozenset[str]:
-    found = list(dict.fromkeys(keys))
-    for key in found:
-        found.extend(c.key for c in codes if c.parent_key == key and c.key not in found)
-    return frozenset(found)
-
-
 def _theme_rows(store: Store, project_id: int, user: User, codes: Sequence[Code]) -> list[_RowSpec]:
     sees_drafts = allowed(user.role, Action.SEE_DRAFTS)
     return [
-        _RowSpec(t["name"], _with_descendants(codes, t["code_keys"]), theme_id=t["id"])
+        _RowSpec(t["name"], frozenset(with_descendants(codes, t["code_keys"])), theme_id=t["id"])
         for t in store.list_themes_with_codes(project_id)
         if sees_drafts or t["status"] == AGREED
     ]

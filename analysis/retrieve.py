@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from analysis.codebook import current_codebook
+from analysis.codebook import current_codebook, with_descendants
 from analysis.models import Coding
 from analysis.rounds import visible_codings
 from analysis.storage import Store
@@ -24,10 +24,7 @@ class RetrievedQuote:
 def code_and_descendants(store: Store, project_id: int, code_key: str) -> list[str]:
     """The key itself plus every key below it in the current codebook tree."""
     _, codes = current_codebook(store, project_id)
-    keys = [code_key]
-    for key in keys:
-        keys.extend(c.key for c in codes if c.parent_key == key)
-    return keys
+    return with_descendants(codes, [code_key])
 
 
 def retrieve_quotes(
@@ -50,11 +47,7 @@ def retrieve_quotes(
     """
     keys = list(code_keys)
     if include_subcodes:
-        keys = list(
-            dict.fromkeys(
-                k for key in code_keys for k in code_and_descendants(store, project_id, key)
-            )
-        )
+        keys = with_descendants(current_codebook(store, project_id)[1], keys)
     participants = store.list_participants(project_id)
     wanted_ids = None
     if attributes:

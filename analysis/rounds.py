@@ -224,7 +224,7 @@ def _round_units(store: Store, round_: ReliabilityRound) -> list[Segment]:
 def measure_round(store: Store, round_: ReliabilityRound) -> RoundResults:
     """Agreement per code and overall over the round's participant segments."""
     units = _round_units(store, round_)
-    present, coded = _original_presence(store, round_, units)
+    present, coded = _original_presence(round_, units, _round_codings(store, round_))
     keys = sorted({key for codes in present.values() for key in codes})
     _, codes = current_codebook(store, round_.project_id)
     names = {c.key: c.name for c in codes}
@@ -304,9 +304,10 @@ def list_disagreements(store: Store, round_id: int, *, actor: str) -> list[Disag
     round_ = store.get_round(round_id)
     _require_settler(store, round_, actor)
     units = _round_units(store, round_)
-    present, coded = _original_presence(store, round_, units)
+    codings = _round_codings(store, round_)
+    present, coded = _original_presence(round_, units, codings)
     transcripts = {t: store.get_transcript(t) for t in round_.transcript_ids}
-    memos = _memos_by_coder_segment(store, round_, units)
+    memos = _memos_by_coder_segment(store, round_, units, codings)
     found = []
     for segment in units:
         if not _differs(round_, segment, present, coded):
@@ -326,13 +327,13 @@ def list_disagreements(store: Store, round_id: int, *, actor: str) -> list[Disag
 
 
 def _original_presence(
-    store: Store, round_: ReliabilityRound, units: Sequence[Segment]
+    round_: ReliabilityRound, units: Sequence[Segment], codings: Sequence[Coding]
 ) -> tuple[dict[tuple[str, int], set[str]], dict[str, set[int]]]:
     """(coder, segment id) -> codes the coder applied there, and coder -> transcripts
     they coded at all; from the coders' originals, superseded by consensus or not."""
     present: dict[tuple[str, int], set[str]] = {}
     coded: dict[str, set[int]] = {coder: set() for coder in round_.coders}
-    for coding in _round_codings(store, round_):
+    for coding in codings:
         coded[coding.coder].add(coding.transcript_id)
         for segment in units:
             if _covers(coding, segment):
@@ -364,9 +365,11 @@ def _covers(coding: Coding, segment: Segment) -> bool:
 
 
 def _memos_by_coder_segment(
-    store: Store, round_: ReliabilityRound, units: Sequence[Segment]
+    store: Store,
+    round_: ReliabilityRound,
+    units: Sequence[Segment],
+    codings: Sequence[Coding],
 ) -> dict[tuple[str, int], list[str]]:
-    codings = _round_codings(store, round_)
     memos: list[Memo] = store.list_memos(
         round_.project_id, target_table="codings", target_ids=[c.id for c in codings]
     )
@@ -482,11 +485,6 @@ def record_consensus(
     return decision
 
 
-def round_results(round_: ReliabilityRound) -> dict[str, object] | None:
-    """The figures kept when the round closed (None while it is open)."""
-    return round_.results
-
-
 __all__ = [
     "CLOSED",
     "OPEN",
@@ -500,6 +498,5 @@ __all__ = [
     "measure_round",
     "open_round",
     "record_consensus",
-    "round_results",
     "visible_codings",
 ]

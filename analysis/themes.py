@@ -6,17 +6,16 @@ built on a parent code counts participants coded only with one of its children.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.access import Action, require
-from analysis.codebook import current_codebook
+from analysis.access import Action, allowed, require
+from analysis.codebook import current_codebook, with_descendants
 from analysis.consent import quotable_participants
 from analysis.errors import InvalidRequestError
 from analysis.models import Coding
-from analysis.outputs import AGREED, DRAFT, get_row, may_see, require_visible, save_revision
+from analysis.outputs import DRAFT, get_row, may_see, require_visible, save_revision
 from analysis.storage import Store, now_utc
 
 STRONGEST_QUOTES = 5
@@ -174,15 +173,6 @@ def list_themes(store: Store, project_id: int, *, actor: str) -> list[Theme]:
     ]
 
 
-def covered_codes(store: Store, project_id: int, code_keys: Sequence[str]) -> list[str]:
-    """The given codes and every code below them in the current codebook tree."""
-    _, codes = current_codebook(store, project_id)
-    keys = list(code_keys)
-    for key in keys:
-        keys.extend(c.key for c in codes if c.parent_key == key and c.key not in keys)
-    return keys
-
-
 def theme_overview(store: Store, theme_id: int, *, actor: str) -> ThemeOverview:
     """What the Themes page shows: codes, counts and the strongest quotes.
 
@@ -192,26 +182,27 @@ def theme_overview(store: Store, theme_id: int, *, actor: str) -> ThemeOverview:
     """
     theme = get_theme(store, theme_id, actor=actor)
     user = require(store, actor, Action.EXPORT_SUMMARY)
-    keys = covered_codes(store, theme.project_id, theme.code_keys)
     _, codes = current_codebook(store, theme.project_id)
+    keys = with_descendants(codes, theme.code_keys)
     names = {c.key: c.name for c in codes}
     codings = store.list_codings(project_id=theme.project_id, code_keys=keys)
-    transcripts = {t.id: t for t in store.list_transcripts(theme.project_id)}
-    participants = {transcripts[c.transcript_id].participant_id for c in codings} - {None}
+    # Who said each coded passage; transcripts' texts are not needed here.
+    transcripts = {t["id"]: t for t in store.list_transcript_owners(theme.project_id)}
+    participants = {transcripts[c.transcript_id]["participant_id"] for c in codings} - {None}
     segments = {(c.transcript_id, c.segment_id or -c.id) for c in codings}
     evidence: list[int] = []
     for finding in store.list_finding_rows(theme.project_id, theme_id=theme_id):
-        if user.role == "evaluator" and finding["status"] != AGREED:
+        if not may_see(user, finding["status"]):
             continue
         evidence.extend(store.evidence_coding_ids(finding["id"]))
     by_id = {c.id: c for c in codings}
     by_id.update({i: store.get_coding(i) for i in evidence if i not in by_id})
-    if user.role == "evaluator":
+    if not allowed(user.role, Action.SEE_CODINGS):  # a reader of agreed outputs
         quotable = quotable_participants(store, theme.project_id)
         ranked = [
             by_id[i]
             for i in dict.fromkeys(evidence)
-            if i in by_id and transcripts[by_id[i].transcript_id].participant_id in quotable
+            if i in by_id and transcripts[by_id[i].transcript_id]["participant_id"] in quotable
         ]
     else:
         rest = sorted(
@@ -220,7 +211,9 @@ def theme_overview(store: Store, theme_id: int, *, actor: str) -> ThemeOverview:
         ranked = [by_id[i] for i in dict.fromkeys(evidence) if i in by_id] + rest
     quotes = tuple(
         ThemeQuote(
-            c, transcripts[c.transcript_id].source_name, transcripts[c.transcript_id].participant
+            c,
+            transcripts[c.transcript_id]["source_name"],
+            transcripts[c.transcript_id]["pseudonym"],
         )
         for c in ranked[:STRONGEST_QUOTES]
     )
@@ -232,7 +225,3 @@ def theme_overview(store: Store, theme_id: int, *, actor: str) -> ThemeOverview:
         len(segments),
         quotes,
     )
-
-
-def theme_json(theme: Theme) -> dict[str, Any]:
-    return json.loads(json.dumps(theme.__dict__, default=list))

@@ -12,9 +12,9 @@ from analysis.accounts import add_user, list_users, set_active, set_password, se
 from analysis.cli_common import Context, emit
 
 
-def _read_password(prompt: bool) -> str:
+def _read_password() -> str:
     """Ask twice at a terminal; otherwise read the first line of stdin."""
-    if prompt and sys.stdin.isatty():
+    if sys.stdin.isatty():
         return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
     line = sys.stdin.readline()
     return line.rstrip("\r\n")
@@ -32,7 +32,7 @@ def users_group() -> None:
 @click.pass_obj
 def users_add_command(obj: Context, name: str, role: str, no_password: bool) -> None:
     """Add an account; asks for its password, or reads it from stdin."""
-    password = None if no_password else _read_password(prompt=True)
+    password = None if no_password else _read_password()
     with obj.study() as (store, _):
         user = add_user(store, name, role, password, actor=obj.user)
     click.echo(f"added {user.name} ({user.role})")
@@ -59,7 +59,7 @@ def users_list_command(obj: Context, as_json: bool) -> None:
 @click.pass_obj
 def users_password_command(obj: Context, name: str) -> None:
     """Set or reset an account's password (asks for it, or reads it from stdin)."""
-    password = _read_password(prompt=True)
+    password = _read_password()
     with obj.study() as (store, _):
         set_password(store, name, password, actor=obj.user)
     click.echo(f"password set for {name}; its sessions have ended")

@@ -6,7 +6,6 @@ import streamlit as st
 from analysis.access import Action
 from analysis.errors import StudyError
 from analysis.findings import list_findings
-from analysis.outputs import STATUSES, set_status
 from analysis.recommendations import (
     PARTNERS,
     PRIORITIES,
@@ -16,6 +15,7 @@ from analysis.recommendations import (
     traceability,
 )
 from app_pages._cache import page_context
+from app_pages._outputs import status_control
 
 ctx = page_context(Action.EXPORT_SUMMARY)
 st.title("Recommendations")
@@ -64,16 +64,10 @@ for domain in SPEQS_DOMAINS:
                         f"characters {item.start_char}-{item.end_char}"
                     )
             if ctx.may(Action.DRAFT_OUTPUTS):
-                options = [
-                    s for s in STATUSES
-                    if s in (rec.status, "draft", "in review") or ctx.may(Action.AGREE_OUTPUTS)
-                ]  # fmt: skip
-                status = st.segmented_control(
-                    "Status", options, default=rec.status, key=f"recommendations_status_{rec.id}"
+                status_control(
+                    ctx,
+                    "recommendations",
+                    rec.id,
+                    rec.status,
+                    key=f"recommendations_status_{rec.id}",
                 )
-                if status and status != rec.status:
-                    try:
-                        set_status(ctx.store, "recommendations", rec.id, status, actor=ctx.user)
-                        st.rerun()
-                    except StudyError as exc:
-                        st.error(str(exc))

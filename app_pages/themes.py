@@ -13,10 +13,11 @@ from analysis.findings import (
     list_findings,
     remove_evidence,
 )
-from analysis.outputs import STATUSES, add_comment, comments_on, set_status
+from analysis.outputs import add_comment, comments_on
 from analysis.retrieve import retrieve_quotes
 from analysis.themes import create_theme, list_themes, theme_overview, update_theme
 from app_pages._cache import code_label, page_context
+from app_pages._outputs import status_control
 
 ctx = page_context(Action.EXPORT_SUMMARY)
 st.title("Themes and findings")
@@ -24,11 +25,6 @@ _, codes = current_codebook(ctx.store, ctx.project.id)
 tree = code_tree(codes)
 names = {c.key: c.name for c in codes}
 drafting = ctx.may(Action.DRAFT_OUTPUTS)
-
-
-def _choices(current: str) -> list[str]:
-    """The statuses this user may pick, plus where the item is now."""
-    return [s for s in STATUSES if s == current or s != "agreed" or ctx.may(Action.AGREE_OUTPUTS)]
 
 
 def _report(call: object) -> None:
@@ -98,16 +94,7 @@ for theme in themes:
                         st.rerun()
                     except StudyError as exc:
                         st.error(str(exc))
-            status_options = _choices(theme.status)
-            chosen = st.segmented_control(
-                "Status", status_options, default=theme.status, key=f"themes_status_{theme.id}"
-            )
-            if chosen and chosen != theme.status:
-                try:
-                    set_status(ctx.store, "themes", theme.id, chosen, actor=ctx.user)
-                    st.rerun()
-                except StudyError as exc:
-                    st.error(str(exc))
+            status_control(ctx, "themes", theme.id, theme.status, key=f"themes_status_{theme.id}")
             for comment in comments_on(ctx.store, "themes", theme.id, actor=ctx.user):
                 st.caption(f"{comment.author} ({comment.created_at}): {comment.body}")
             remark = st.text_input("Comment", key=f"themes_comment_{theme.id}")
@@ -116,6 +103,14 @@ for theme in themes:
                 st.rerun()
 
         st.markdown("#### Findings")
+        if drafting:
+            # The theme's coded quotes, read once for every finding's "add a quote" picker.
+            labels = {
+                q.coding.id: f"{q.participant}: {q.coding.text[:90]}"
+                for q in retrieve_quotes(
+                    ctx.store, ctx.project.id, list(theme.code_keys), actor=ctx.user
+                )
+            }
         for finding in list_findings(ctx.store, ctx.project.id, actor=ctx.user, theme_id=theme.id):
             with st.container(border=True):
                 st.markdown(f"**{finding.statement}** · {finding.status}")
@@ -136,22 +131,13 @@ for theme in themes:
                 if finding.withheld:
                     st.caption(f"{finding.withheld} quote(s) withheld: no consent to quotation.")
                 if drafting:
-                    status = st.segmented_control(
-                        "Status",
-                        _choices(finding.status),
-                        default=finding.status,
+                    status_control(
+                        ctx,
+                        "findings",
+                        finding.id,
+                        finding.status,
                         key=f"themes_finding_status_{finding.id}",
                     )
-                    if status and status != finding.status:
-                        try:
-                            set_status(ctx.store, "findings", finding.id, status, actor=ctx.user)
-                            st.rerun()
-                        except StudyError as exc:
-                            st.error(str(exc))
-                    quotes = retrieve_quotes(
-                        ctx.store, ctx.project.id, list(theme.code_keys), actor=ctx.user
-                    )
-                    labels = {q.coding.id: f"{q.participant}: {q.coding.text[:90]}" for q in quotes}
                     pick = st.selectbox(
                         "Add an evidence quote",
                         [None, *labels],
