@@ -1,11 +1,10 @@
 """The intersectional view: participants in whom each code or theme occurs, by
 combinations of participant attributes, with small groups suppressed for everyone."""
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from analysis.access import Action
+from analysis.charts import intersection_heatmap
 from analysis.errors import StudyError
 from analysis.intersect import (
     cell_quotes,
@@ -40,42 +39,11 @@ except StudyError as exc:
     st.error(str(exc))
     st.stop()
 
-long = pd.DataFrame(
-    [
-        {
-            "row": row.name,
-            "group": column.label,
-            "participants": cell.participants,
-            "label": "suppressed" if cell.suppressed else str(cell.participants),
-            "suppressed": cell.suppressed,
-        }
-        for row in matrix.rows
-        for column, cell in zip(matrix.columns, row.cells, strict=True)
-    ]
-)
-if long.empty:
+chart = intersection_heatmap(matrix)  # the same chart as the evidence summary's
+if chart is None:
     st.info(f"No {rows} to show yet.")
     st.stop()
-base = alt.Chart(long).encode(
-    x=alt.X("group:N", title=None, axis=alt.Axis(labelAngle=-30, labelLimit=240)),
-    y=alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
-)
-counts = (
-    base.transform_filter("!datum.suppressed")
-    .mark_rect()
-    .encode(
-        color=alt.Color("participants:Q", scale=alt.Scale(scheme="blues"), title="Participants")
-    )
-)
-hidden = base.transform_filter("datum.suppressed").mark_rect(color="#d4d4d4")
-labels = base.mark_text(fontSize=11).encode(
-    text="label:N",
-    color=alt.condition("datum.suppressed", alt.value("#404040"), alt.value("#111111")),
-)
-st.altair_chart(
-    (counts + hidden + labels).properties(height=max(160, 22 * len(matrix.rows))),
-    width="stretch",
-)
+st.altair_chart(chart, width="stretch")
 st.caption(
     f"Participants (not segments) in whom each of the {rows} occurs, by group. Grey cells "
     f"are suppressed: their group has fewer than {matrix.k} participants. The same figures "
