@@ -7,8 +7,10 @@ from analysis.access import Action, allowed
 from analysis.storage import resolve_db_path
 from analysis.study import open_study
 from app_pages._cache import current_account
+from app_pages._style import readable_colours
 
 st.set_page_config(page_title="Peer research platform", layout="wide")
+readable_colours()
 
 # (script, url path, title, icon, the action a role needs to see the page)
 PAGES = [
@@ -36,6 +38,7 @@ PAGES = [
         "checklist",
         Action.EXPORT_SUMMARY,
     ),
+    ("export_page.py", "export", "Export", "download", Action.EXPORT_SUMMARY),
     ("participants.py", "participants", "Participants", "groups", Action.MANAGE_PARTICIPANTS),
     ("users.py", "users", "Accounts", "manage_accounts", Action.MANAGE_USERS),
     ("audit_page.py", "audit", "Audit log", "history", Action.READ_AUDIT),

@@ -43,6 +43,7 @@ class Action(StrEnum):
     EXPORT_PROJECT = "export project data (transcripts, coded segments, REFI-QDA)"
     MANAGE_USERS = "manage accounts"
     READ_AUDIT = "read the audit log"
+    BACKUP = "back up or restore the study database"
 
 
 _EVERYONE = frozenset(ROLES)
@@ -72,6 +73,7 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.EXPORT_PROJECT: _LEADS,
     Action.MANAGE_USERS: _LEADS,
     Action.READ_AUDIT: _LEADS,
+    Action.BACKUP: _LEADS,
 }
 
 

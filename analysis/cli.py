@@ -15,11 +15,12 @@ import click
 
 from analysis import codebook as codebook_lib
 from analysis.agreement_cli import agreement_command
+from analysis.backup_cli import backup_command, restore_command
 from analysis.cli_common import Context, emit
 from analysis.collab_cli import COMMANDS as COLLABORATION_COMMANDS
 from analysis.demo import load_demo_study
 from analysis.errors import StudyError
-from analysis.export_cli import export_command, import_qdc_command
+from analysis.export_cli import export_command, import_qdc_command, import_qdpx_command
 from analysis.ingest import SUPPORTED_EXTENSIONS
 from analysis.intersect_cli import COMMANDS as MATRIX_COMMANDS
 from analysis.outputs_cli import COMMANDS as OUTPUT_COMMANDS
@@ -288,6 +289,9 @@ for command in [
 ]:
     cli.add_command(command)
 cli.add_command(review_group)
+cli.add_command(import_qdpx_command)
+cli.add_command(backup_command)
+cli.add_command(restore_command)
 
 
 def main(argv: list[str] | None = None) -> None:

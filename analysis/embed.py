@@ -15,10 +15,12 @@ from typing import Protocol
 
 import numpy as np
 
-from analysis.models import PARTICIPANT, Segment
+from analysis.models import Segment
 from analysis.storage import Store
 
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+# `analysis.review.CLEARED`; importing review here would load the identifier detector.
+CLEARED = "cleared"
 BATCH_SIZE = 64
 Progress = Callable[[int, int], None]
 
@@ -120,19 +122,13 @@ def embed_texts(
 
 def transcript_participant_segments(store: Store, transcript_id: int) -> list[Segment]:
     """The segments of one transcript spoken by its participants, in text order."""
-    roles = {s.label: s.role for s in store.list_speakers(transcript_id)}
-    return [s for s in store.list_segments(transcript_id) if roles.get(s.speaker) == PARTICIPANT]
+    return store.list_participant_segments(transcript_id=transcript_id)
 
 
 def participant_segments(store: Store, project_id: int) -> list[Segment]:
     """Participant segments of the transcripts cleared by the anonymisation review, in
     transcript and text order (interviewer turns are never segmented for analysis)."""
-    return [
-        segment
-        for transcript in store.list_transcripts(project_id)
-        if transcript.anonymisation_status == "cleared"
-        for segment in transcript_participant_segments(store, transcript.id)
-    ]
+    return store.list_participant_segments(project_id=project_id, status=CLEARED)
 
 
 def embed_segments(

@@ -40,3 +40,16 @@ class SessionExpiredError(PermissionDeniedError):
 
 class ConflictError(StudyError):
     """Someone else saved the same record since it was read; nothing was overwritten."""
+
+
+class DatabaseWriteError(StudyError):
+    """The study database refused a write; the change was rolled back whole, and
+    everything saved before it is still there."""
+
+
+class DatabaseFullError(DatabaseWriteError):
+    """The disk (or the database's size limit) is full."""
+
+
+class DatabaseReadOnlyError(DatabaseWriteError):
+    """The database file or its folder cannot be written by this account."""

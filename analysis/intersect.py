@@ -218,12 +218,11 @@ def _sort_key(values: Values) -> tuple[tuple[bool, str], ...]:
 
 def _codes_by_participant(store: Store, project_id: int) -> dict[int, set[str]]:
     """The code keys of every participant's current codings (all coders)."""
-    owners = {t["id"]: t["participant_id"] for t in store.list_transcript_owners(project_id)}
     found: dict[int, set[str]] = {}
-    for coding in store.list_codings(project_id=project_id):
-        owner = owners.get(coding.transcript_id)
+    for coding in store.list_coded_spans(project_id):
+        owner = coding["participant_id"]
         if owner is not None:
-            found.setdefault(owner, set()).add(coding.code_key)
+            found.setdefault(owner, set()).add(coding["code_key"])
     return found
 
 
@@ -376,25 +375,25 @@ def _find_row(specs: Sequence[_RowSpec], rows: str, row_key: str | int) -> _RowS
 # -- co-occurrence ---------------------------------------------------------------------------
 
 
-def _segments_of(store: Store, codings: Sequence[Coding]) -> dict[int, set[str]]:
+def _segments_of(store: Store, codings: Sequence[Mapping[str, Any]]) -> dict[int, set[str]]:
     """Code keys by segment: a coding's own segment, or for a span across segments (no
-    segment of its own) every segment it overlaps."""
+    segment of its own) every segment it overlaps. `codings` as `list_coded_spans`."""
     spans: dict[int, list[dict[str, int]]] = {}
-    loose = sorted({c.transcript_id for c in codings if c.segment_id is None})
+    loose = sorted({c["transcript_id"] for c in codings if c["segment_id"] is None})
     for span in store.list_segment_spans(loose):
         spans.setdefault(span["transcript_id"], []).append(span)
     found: dict[int, set[str]] = {}
     for coding in codings:
-        if coding.segment_id is not None:
-            ids = [coding.segment_id]
+        if coding["segment_id"] is not None:
+            ids = [coding["segment_id"]]
         else:
             ids = [
                 s["id"]
-                for s in spans.get(coding.transcript_id, [])
-                if s["start_char"] < coding.end_char and coding.start_char < s["end_char"]
+                for s in spans.get(coding["transcript_id"], [])
+                if s["start_char"] < coding["end_char"] and coding["start_char"] < s["end_char"]
             ]
         for segment_id in ids:
-            found.setdefault(segment_id, set()).add(coding.code_key)
+            found.setdefault(segment_id, set()).add(coding["code_key"])
     return found
 
 
@@ -420,7 +419,7 @@ def code_cooccurrence(store: Store, project_id: int, *, level: str, actor: str) 
     ordered = [code for code, _ in code_tree(codes)]
     keys = tuple(c.key for c in ordered)
     if level == "segment":
-        units = _segments_of(store, store.list_codings(project_id=project_id))
+        units = _segments_of(store, store.list_coded_spans(project_id))
     else:
         units = _codes_by_participant(store, project_id)
     position = {key: i for i, key in enumerate(keys)}

@@ -115,36 +115,40 @@ def write_bytes(path: str | Path, content: bytes) -> None:
     _atomic_write(Path(path), lambda temporary: temporary.write_bytes(content))
 
 
-def write_table(rows: Sequence[dict[str, Any]], path: str | Path, *, sheet: str) -> int:
-    """Write rows to `.csv` (UTF-8 with a BOM, so Excel reads accents) or `.xlsx`."""
-    target = Path(path)
+TABLE_FORMATS = ("csv", "xlsx")
+
+
+def table_bytes(rows: Sequence[dict[str, Any]], file_format: str, *, sheet: str) -> bytes:
+    """Rows as a `csv` file (UTF-8 with a BOM, so Excel reads accents) or an `xlsx` one."""
     columns = list(rows[0]) if rows else list(SEGMENT_COLUMNS)
-    suffix = target.suffix.lower()
-    if suffix == ".csv":
+    if file_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return buffer.getvalue().encode("utf-8-sig")
+    if file_format == "xlsx":
+        from openpyxl import Workbook
 
-        def write(temporary: Path) -> None:
-            buffer = io.StringIO()
-            writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-            temporary.write_text(buffer.getvalue(), encoding="utf-8-sig")
+        book = Workbook()
+        table = book.active
+        assert table is not None
+        table.title = sheet[:31]
+        table.append(columns)
+        for row in rows:
+            table.append([row[c] for c in columns])
+        table.freeze_panes = "A2"
+        output = io.BytesIO()
+        book.save(output)
+        return output.getvalue()
+    raise InvalidRequestError(f"tables export as {' or '.join(TABLE_FORMATS)}, not '{file_format}'")
 
-    elif suffix == ".xlsx":
 
-        def write(temporary: Path) -> None:
-            from openpyxl import Workbook
-
-            book = Workbook()
-            table = book.active
-            assert table is not None
-            table.title = sheet[:31]
-            table.append(columns)
-            for row in rows:
-                table.append([row[c] for c in columns])
-            table.freeze_panes = "A2"
-            book.save(temporary)
-
-    else:
+def write_table(rows: Sequence[dict[str, Any]], path: str | Path, *, sheet: str) -> int:
+    """Write rows to a `.csv` or `.xlsx` file (by its extension); returns the row count."""
+    target = Path(path)
+    suffix = target.suffix.lower().lstrip(".")
+    if suffix not in TABLE_FORMATS:
         raise InvalidRequestError(f"{target.name}: use a .csv or .xlsx file name")
-    _atomic_write(target, write)
+    write_bytes(target, table_bytes(rows, suffix, sheet=sheet))
     return len(rows)

@@ -188,12 +188,14 @@ def save_layout(folder: Path, segment_ids: Sequence[int], layout: np.ndarray, *,
     np.savez(folder / MAP_FILE, segment_ids=np.asarray(segment_ids), xy=points.astype(np.float32))
 
 
-def _saved_layout(model_path: str | None) -> dict[int, np.ndarray]:
+def _saved_layout(model_path: str | None) -> tuple[dict[int, int], np.ndarray]:
+    """Saved map coordinates: segment id -> row of the returned (n, 2) array."""
     path = Path(model_path or "") / MAP_FILE
     if not model_path or not path.exists():
-        return {}
+        return {}, np.zeros((0, 2), dtype=np.float32)
     saved = np.load(path)
-    return {int(i): xy for i, xy in zip(saved["segment_ids"], saved["xy"], strict=True)}
+    ids = [int(i) for i in saved["segment_ids"].tolist()]
+    return {segment_id: row for row, segment_id in enumerate(ids)}, saved["xy"]
 
 
 def topic_map(store: Store, run_id: int) -> pd.DataFrame:
@@ -203,51 +205,70 @@ def topic_map(store: Store, run_id: int) -> pd.DataFrame:
     embeddings). Without saved coordinates, a seeded PCA of the embeddings is used
     (`attrs["projection"]` says which). Segments whose embedding is gone are left out."""
     import pandas as pd
-    from sklearn.decomposition import PCA
 
     run = store.get_topic_run(run_id)
     if run is None:
         raise NotFoundError(f"topic run {run_id} does not exist")
     labels = {t["topic_num"]: t["label"] for t in store.list_topics(run_id)}
     rows = store.list_topic_segments(run_id)
-    saved = _saved_layout(run["model_path"])
+    saved, xy = _saved_layout(run["model_path"])
     hashes = [text_hash(r["text"]) for r in rows]
-    cached = store.cached_embeddings(run["embedding_model"], hashes)
-    kept = [(r, h) for r, h in zip(rows, hashes, strict=True) if h in cached]
-    columns = ["segment_id", "x", "y", "topic", "label", "participant", "text"]
-    if len(kept) < 3:
-        return pd.DataFrame(columns=columns)
-    vectors = np.vstack([np.frombuffer(cached[h], dtype=np.float32) for _, h in kept])
-    known = np.array([r["segment_id"] in saved for r, _ in kept])
-    if known.sum() >= 5:
-        points = np.zeros((len(kept), 2), dtype=np.float32)
-        ids = [int(r["segment_id"]) for r, _ in kept]
-        points[known] = [saved[i] for i, k in zip(ids, known, strict=True) if k]
-        if not known.all():
-            similarity = vectors[~known] @ vectors[known].T
-            nearest = np.argsort(-similarity, axis=1, kind="stable")[:, :5]
-            points[~known] = points[known][nearest].mean(axis=1)
+    # Which embeddings are still there is read from the index alone; the vectors (1.5 KB
+    # each) are loaded only when a segment must be placed, or for the PCA fallback.
+    present = store.embedded_hashes(run["embedding_model"], hashes)
+    kept = [(r, h) for r, h in zip(rows, hashes, strict=True) if h in present]
+    where = [saved.get(r["segment_id"], -1) for r, _ in kept]
+    if len(kept) >= 5 and min(where) >= 0:
+        points: np.ndarray = xy[np.asarray(where)]
         projection = "topic space"
     else:
-        points = PCA(n_components=2, random_state=run["seed"]).fit_transform(vectors)
-        projection = "pca"
+        cached = store.cached_embeddings(run["embedding_model"], [h for _, h in kept])
+        kept = [(r, h) for r, h in kept if h in cached]
+        if len(kept) < 3:
+            return pd.DataFrame(columns=_MAP_COLUMNS)
+        vectors = np.vstack([np.frombuffer(cached[h], dtype=np.float32) for _, h in kept])
+        points, projection = _placed(kept, vectors, saved, xy, seed=run["seed"])
     frame = pd.DataFrame(
-        [
-            {
-                "segment_id": r["segment_id"],
-                "x": round(float(x), 4),
-                "y": round(float(y), 4),
-                "topic": r["topic_num"],
-                "label": labels.get(r["topic_num"], ""),
-                "participant": r["participant"],
-                "text": r["text"],
-            }
-            for (r, _), (x, y) in zip(kept, points, strict=True)
-        ],
-        columns=columns,
+        {
+            "segment_id": [r["segment_id"] for r, _ in kept],
+            "x": [round(x, 4) for x in points[:, 0].tolist()],
+            "y": [round(y, 4) for y in points[:, 1].tolist()],
+            "topic": [r["topic_num"] for r, _ in kept],
+            "label": [labels.get(r["topic_num"], "") for r, _ in kept],
+            "participant": [r["participant"] for r, _ in kept],
+            "text": [r["text"] for r, _ in kept],
+        },
+        columns=_MAP_COLUMNS,
     )
     frame.attrs["projection"] = projection
     return frame
+
+
+_MAP_COLUMNS = ["segment_id", "x", "y", "topic", "label", "participant", "text"]
+
+
+def _placed(
+    kept: Sequence[tuple[dict[str, Any], str]],
+    vectors: np.ndarray,
+    saved: dict[int, int],
+    xy: np.ndarray,
+    *,
+    seed: int,
+) -> tuple[np.ndarray, str]:
+    """Map points when some segment has no saved coordinates: near its fitted neighbours,
+    or a PCA of all when fewer than five have saved coordinates."""
+    from sklearn.decomposition import PCA
+
+    known = np.array([r["segment_id"] in saved for r, _ in kept])
+    if known.sum() < 5:
+        return PCA(n_components=2, random_state=seed).fit_transform(vectors), "pca"
+    points = np.zeros((len(kept), 2), dtype=np.float32)
+    points[known] = xy[[saved[r["segment_id"]] for r, _ in kept if r["segment_id"] in saved]]
+    if not known.all():
+        similarity = vectors[~known] @ vectors[known].T
+        nearest = np.argsort(-similarity, axis=1, kind="stable")[:, :5]
+        points[~known] = points[known][nearest].mean(axis=1)
+    return points, "topic space"
 
 
 def topic_participant_matrix(store: Store, run_id: int) -> pd.DataFrame:
@@ -255,11 +276,18 @@ def topic_participant_matrix(store: Store, run_id: int) -> pd.DataFrame:
     pseudonym (columns)."""
     import pandas as pd
 
-    rows = [r for r in store.list_topic_segments(run_id) if r["topic_num"] != OUTLIER]
-    if not rows:
+    # Counted in SQL: the segments' texts are not needed here.
+    counts = [row for row in store.topic_participant_counts(run_id) if row[0] != OUTLIER]
+    if not counts:
         return pd.DataFrame()
-    frame = pd.DataFrame(rows)
-    matrix = pd.crosstab(frame["topic_num"], frame["participant"])
+    frame = pd.DataFrame(counts, columns=["topic", "participant", "segments"])
+    matrix = (
+        frame.pivot(index="topic", columns="participant", values="segments")
+        .sort_index()
+        .sort_index(axis=1)
+        .fillna(0)
+        .astype("int64")
+    )
     matrix.index.name = "topic"
     matrix.columns.name = "participant"
     return matrix

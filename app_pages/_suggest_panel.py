@@ -50,7 +50,7 @@ def render_suggestions(
     if row.coded:
         st.caption("Already coded: " + ", ".join(code_names.get(k, k) for k in row.coded))
     for rank, (code, score) in enumerate(row.suggestions):
-        name, accept, reject = st.columns([4, 1, 1])
+        name, accept, reject = st.columns([2, 1, 1], vertical_alignment="center")
         name.write(f"{code_names.get(code, code)} · {score:.2f}")
         if accept.button("Accept", key=f"transcript_accept_{focus}_{rank}"):
             _decide(ctx, transcript, focus, code, score, accepted=True)

@@ -52,7 +52,7 @@ for domain in SPEQS_DOMAINS:
         continue
     st.subheader(domain.capitalize())
     for rec in mine:
-        with st.container(border=True):
+        with st.container(border=True, key=f"recommendation_{rec.id}"):
             st.markdown(f"**{rec.text}**")
             st.caption(f"For {rec.partner} · priority {rec.priority} · {rec.status}")
             _, chain = traceability(ctx.store, rec.id, actor=ctx.user)

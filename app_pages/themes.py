@@ -60,7 +60,8 @@ if not themes:
 for theme in themes:
     overview = theme_overview(ctx.store, theme.id, actor=ctx.user)
     title = f"{theme.name} · {theme.status} · {overview.participants} participants"
-    with st.expander(title, expanded=len(themes) == 1):
+    # Keyed, so a theme stays open while you work in it, even as its title changes.
+    with st.expander(title, expanded=len(themes) == 1, key=f"themes_theme_{theme.id}"):
         st.write(theme.description or "_No narrative yet._")
         st.caption(
             f"Codes: {', '.join(n for _, n in overview.codes)} · {overview.transcripts} "
@@ -72,6 +73,11 @@ for theme in themes:
                 f"{quote.source_name}"
             )
         if drafting:
+            # A save is made on the revision this session last showed, not the one read on
+            # the rerun the click starts: if someone saved the theme in between, the save
+            # is refused ("changed since you opened it") instead of overwriting theirs.
+            shown_key = f"themes_shown_revision_{theme.id}"
+            shown = st.session_state.get(shown_key, theme.revision)
             with st.form(f"themes_edit_{theme.id}"):
                 new_name = st.text_input("Name", theme.name, key=f"themes_name_{theme.id}")
                 new_text = st.text_area(
@@ -88,12 +94,13 @@ for theme in themes:
                     try:
                         update_theme(
                             ctx.store, theme.id, name=new_name, description=new_text,
-                            code_keys=new_keys, revision=theme.revision, actor=ctx.user,
+                            code_keys=new_keys, revision=shown, actor=ctx.user,
                         )  # fmt: skip
                         _report("Theme saved")
                         st.rerun()
                     except StudyError as exc:
                         st.error(str(exc))
+            st.session_state[shown_key] = theme.revision
             status_control(ctx, "themes", theme.id, theme.status, key=f"themes_status_{theme.id}")
             for comment in comments_on(ctx.store, "themes", theme.id, actor=ctx.user):
                 st.caption(f"{comment.author} ({comment.created_at}): {comment.body}")
@@ -112,7 +119,7 @@ for theme in themes:
                 )
             }
         for finding in list_findings(ctx.store, ctx.project.id, actor=ctx.user, theme_id=theme.id):
-            with st.container(border=True):
+            with st.container(border=True, key=f"themes_finding_{finding.id}"):
                 st.markdown(f"**{finding.statement}** · {finding.status}")
                 st.caption(
                     f"{finding.participants} participants · {finding.transcripts} transcripts "

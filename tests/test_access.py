@@ -9,6 +9,7 @@ Each role acts through one account of the test study: `sam` (student researcher)
 from __future__ import annotations
 
 import json
+import tempfile
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from analysis.access import (
 )
 from analysis.accounts import add_user, set_active, set_password, set_role
 from analysis.audit import audit_filters, audit_trail
+from analysis.backup import backup_study, restore_study
 from analysis.cli import cli
 from analysis.codebook import (
     CodebookDraft,
@@ -718,6 +720,32 @@ def check_export_project(study: Study, actor: str, ok: bool) -> None:
     assert (row["code"], row["participant"]) == ("waits", "P01")
 
 
+def check_backup(study: Study, actor: str, ok: bool) -> None:
+    store, project = study.store, study.project
+    with tempfile.TemporaryDirectory() as folder:
+        taken = backup_study(store, Path(folder) / "by-lead.db", actor="lead").path
+        mine = Path(folder) / "mine.db"
+        apply_code(store, code_key="waits", coder="lead", segment_id=study.segment_ids[0])
+        if not ok:
+            _refuse_all(
+                store,
+                [
+                    lambda: backup_study(store, mine, actor=actor),
+                    lambda: restore_study(store, taken, actor=actor),
+                ],
+            )
+            assert not mine.exists()
+            assert len(store.list_codings(project_id=project.id)) == 1
+            return
+        assert backup_study(store, mine, actor=actor).path == mine
+        assert store.audit_entries(limit=1)[0].action == "back up study"
+        restored = restore_study(store, taken, actor=actor)
+        assert restored.kept is None  # an in-memory study has no file to keep
+        assert store.list_codings(project_id=project.id) == []
+        [entry] = store.audit_entries(limit=1)
+        assert (entry.actor, entry.action) == (actor, "restore study")
+
+
 # Actions no library function does yet: the rule is checked through `require` itself.
 NOT_YET_IN_LIBRARY: tuple[Action, ...] = ()
 
@@ -755,6 +783,7 @@ CHECKS: dict[Action, Callable[[Study, str, bool], None]] = {
     Action.EXPORT_SUMMARY: check_export_summary,
     Action.SEE_SMALL_CELLS: check_see_small_cells,
     Action.EXPORT_PROJECT: check_export_project,
+    Action.BACKUP: check_backup,
     **{action: _check_by_require(action) for action in NOT_YET_IN_LIBRARY},
 }
 
@@ -773,7 +802,7 @@ def test_every_cell_of_the_table(study: Study, action: Action, role: str) -> Non
 
 def test_every_action_has_a_cell_check() -> None:
     assert set(CHECKS) == set(Action)
-    assert len(CELLS) == len(Action) * len(ROLES) == 63
+    assert len(CELLS) == len(Action) * len(ROLES) == 66
 
 
 def test_actions_checked_only_by_require_have_no_library_function_yet() -> None:
@@ -810,6 +839,7 @@ def test_what_a_student_researcher_may_not_do() -> None:
         Action.MANAGE_USERS,
         Action.READ_AUDIT,
         Action.EXPORT_PROJECT,
+        Action.BACKUP,
     }
 
 

@@ -28,6 +28,20 @@ class AnalysisTables(StoreBase):
             found.update((row["text_hash"], row["vector"]) for row in rows)
         return found
 
+    def embedded_hashes(self, model: str, text_hashes: Sequence[str]) -> set[str]:
+        """The hashes that have a stored vector, read from the key's index alone."""
+        found: set[str] = set()
+        unique = list(dict.fromkeys(text_hashes))
+        for offset in range(0, len(unique), 500):
+            chunk = unique[offset : offset + 500]
+            rows = self.db.execute(
+                f"""SELECT text_hash FROM embeddings WHERE model = ?
+                    AND text_hash IN ({",".join("?" * len(chunk))})""",
+                [model, *chunk],
+            )
+            found.update(row[0] for row in rows)
+        return found
+
     def store_embeddings(self, model: str, vectors: Mapping[str, bytes], dim: int) -> None:
         self._table("embeddings").upsert_all(
             [{"text_hash": h, "model": model, "dim": dim, "vector": v} for h, v in vectors.items()],
@@ -116,6 +130,20 @@ class AnalysisTables(StoreBase):
                 [topic_run_id],
             )
         )
+
+    def topic_participant_counts(self, topic_run_id: int) -> list[tuple[int, str, int]]:
+        """(topic number, participant pseudonym, segments) for every pair with segments in a
+        run, outliers included; `(no participant)` for unattached transcripts."""
+        rows = self.db.execute(
+            """SELECT t.topic_num, coalesce(p.pseudonym, '(no participant)'), count(*)
+               FROM segment_topics st JOIN topics t ON t.id = st.topic_id
+               JOIN segments s ON s.id = st.segment_id
+               JOIN transcripts tr ON tr.id = s.transcript_id
+               LEFT JOIN participants p ON p.id = tr.participant_id
+               WHERE t.topic_run_id = ? GROUP BY 1, 2""",
+            [topic_run_id],
+        )
+        return [(int(topic), str(who), int(n)) for topic, who, n in rows]
 
     def list_topic_proposals(self, topic_run_id: int) -> dict[int, dict[str, Any]]:
         """Topic number -> the audited proposal of that topic as a code (key, by, at)."""

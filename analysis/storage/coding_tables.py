@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from analysis.errors import NotFoundError
@@ -14,6 +14,19 @@ from analysis.models import (
 )
 from analysis.storage.base import StoreBase
 from analysis.storage.schema import now_utc
+
+
+def transcript_texts(store: StoreBase, transcript_ids: Iterable[int]) -> dict[int, str]:
+    """Transcript id -> stored text, each read once (quotes are sliced from these)."""
+    ids = sorted(transcript_ids)
+    texts: dict[int, str] = {}
+    for offset in range(0, len(ids), 500):
+        chunk = ids[offset : offset + 500]
+        rows = store.db.execute(
+            f"SELECT id, text FROM transcripts WHERE id IN ({','.join('?' * len(chunk))})", chunk
+        )
+        texts.update((int(row[0]), str(row[1])) for row in rows)
+    return texts
 
 
 class CodingTables(StoreBase):
@@ -73,6 +86,13 @@ class CodingTables(StoreBase):
         substr(t.text, g.start_char + 1, g.end_char - g.start_char) AS text, g.superseded_by
         FROM codings g JOIN codes c ON c.id = g.code_id
         JOIN transcripts t ON t.id = g.transcript_id"""
+    # Listing many codings, the quotes are cut from each transcript's text in Python:
+    # `substr` in SQL reads a whole transcript's text (every overflow page) per coding.
+    _CODING_LIST_SQL = """SELECT g.id, g.transcript_id, g.segment_id, g.code_id,
+        c.key AS code_key, c.name AS code_name, g.coder, g.start_char, g.end_char, g.source,
+        g.created_at, g.superseded_by
+        FROM codings g JOIN codes c ON c.id = g.code_id
+        JOIN transcripts t ON t.id = g.transcript_id"""
 
     def find_coding(
         self, *, transcript_id: int, code_id: int, coder: str, start_char: int, end_char: int
@@ -130,12 +150,16 @@ class CodingTables(StoreBase):
             if values is not None:
                 clauses.append(f"{column} IN ({','.join('?' * len(values))})")
                 params.extend(values)
-        rows = self.db.query(
-            f"{self._CODING_SQL} WHERE {' AND '.join(clauses)} "
+        rows = self.db.execute(
+            f"{self._CODING_LIST_SQL} WHERE {' AND '.join(clauses)} "
             "ORDER BY t.source_name, g.start_char, g.id",
             params,
-        )
-        return [Coding(**row) for row in rows]
+        ).fetchall()
+        texts = transcript_texts(self, {row[1] for row in rows})
+        return [
+            Coding(i, t, seg, code, key, name, coder, start, end, src, at, texts[t][start:end], sup)
+            for i, t, seg, code, key, name, coder, start, end, src, at, sup in rows
+        ]
 
     # -- memos ---------------------------------------------------------------------------
 

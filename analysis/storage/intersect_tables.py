@@ -57,6 +57,22 @@ class IntersectTables(StoreBase):
             keys[row["theme_id"]].append(row["code_key"])
         return [{**theme, "code_keys": keys[theme["id"]]} for theme in themes]
 
+    def list_coded_spans(self, project_id: int) -> list[dict[str, Any]]:
+        """A project's current codings (originals replaced by consensus left out) without
+        their quotes, for counting: `{transcript_id, participant_id, segment_id,
+        start_char, end_char, code_key}` (`participant_id` None when unattached)."""
+        rows = self.db.execute(
+            """SELECT g.transcript_id, t.participant_id, g.segment_id, g.start_char,
+                      g.end_char, c.key
+               FROM codings g JOIN codes c ON c.id = g.code_id
+               JOIN transcripts t ON t.id = g.transcript_id
+               WHERE t.project_id = ? AND g.superseded_by IS NULL
+               ORDER BY g.id""",
+            [project_id],
+        )
+        names = ("transcript_id", "participant_id", "segment_id", "start_char", "end_char")
+        return [{**dict(zip(names, row[:5], strict=True)), "code_key": row[5]} for row in rows]
+
     def list_segment_spans(self, transcript_ids: Sequence[int]) -> list[dict[str, int]]:
         """Segments of some transcripts as `{id, transcript_id, start_char, end_char}`."""
         if not transcript_ids:

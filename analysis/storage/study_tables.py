@@ -47,6 +47,16 @@ class StudyTables(StoreBase):
     def update_project(self, project_id: int, *, name: str, description: str) -> None:
         self._table("projects").update(project_id, {"name": name, "description": description})
 
+    def get_project(self, project_id: int) -> Project:
+        rows = list(
+            self.db.query(
+                "SELECT id, slug, name, description FROM projects WHERE id = ?", [project_id]
+            )
+        )
+        if not rows:
+            raise NotFoundError(f"no project {project_id}")
+        return Project(**rows[0])
+
     def list_projects(self) -> list[Project]:
         rows = self.db.query("SELECT id, slug, name, description FROM projects ORDER BY id")
         return [Project(**row) for row in rows]
@@ -156,6 +166,15 @@ class StudyTables(StoreBase):
         )
         return [Transcript(**row) for row in rows]
 
+    def transcript_source_sha256(self, transcript_id: int) -> str:
+        """The SHA-256 of the file a transcript was imported from (not of its text)."""
+        row = self.db.execute(
+            "SELECT source_sha256 FROM transcripts WHERE id = ?", [transcript_id]
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"transcript {transcript_id} does not exist")
+        return str(row[0])
+
     def set_transcript_participant(self, transcript_id: int, participant_id: int | None) -> None:
         self._table("transcripts").update(transcript_id, {"participant_id": participant_id})
 
@@ -197,6 +216,36 @@ class StudyTables(StoreBase):
             [transcript_id],
         )
         return [Segment(**row) for row in rows]
+
+    def list_participant_segments(
+        self,
+        *,
+        project_id: int | None = None,
+        transcript_id: int | None = None,
+        status: str | None = None,
+    ) -> list[Segment]:
+        """Segments spoken by a speaker in the participant role, in transcript order (as
+        `list_transcripts`) and text order; optionally of transcripts with this
+        anonymisation `status`. One query, however many transcripts."""
+        clauses, params = ["sp.role = 'participant'"], []
+        for clause, value in (
+            ("t.project_id = ?", project_id),
+            ("s.transcript_id = ?", transcript_id),
+            ("t.anonymisation_status = ?", status),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        rows = self.db.execute(
+            f"""SELECT s.id, s.transcript_id, s.turn_id, s.start_char, s.end_char, s.speaker,
+                       s.text
+                FROM segments s JOIN transcripts t ON t.id = s.transcript_id
+                JOIN speakers sp ON sp.transcript_id = s.transcript_id AND sp.label = s.speaker
+                WHERE {" AND ".join(clauses)}
+                ORDER BY t.source_name, t.id, s.start_char, s.id""",
+            params,
+        )
+        return [Segment(*row) for row in rows]
 
     def get_segment(self, segment_id: int) -> Segment:
         rows = list(
