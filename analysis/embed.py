@@ -131,6 +131,11 @@ def participant_segments(store: Store, project_id: int) -> list[Segment]:
     return store.list_participant_segments(project_id=project_id, status=CLEARED)
 
 
+def count_participant_segments(store: Store, project_id: int) -> int:
+    """`len(participant_segments(...))` without reading the segments (a page's count)."""
+    return store.count_participant_segments(project_id=project_id, status=CLEARED)
+
+
 def embed_segments(
     store: Store,
     segments: Sequence[Segment],

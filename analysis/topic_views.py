@@ -210,33 +210,36 @@ def topic_map(store: Store, run_id: int) -> pd.DataFrame:
     if run is None:
         raise NotFoundError(f"topic run {run_id} does not exist")
     labels = {t["topic_num"]: t["label"] for t in store.list_topics(run_id)}
-    rows = store.list_topic_segments(run_id)
+    table = store.topic_segment_columns(run_id)
     saved, xy = _saved_layout(run["model_path"])
-    hashes = [text_hash(r["text"]) for r in rows]
+    hashes = [text_hash(text) for text in table["text"]]
     # Which embeddings are still there is read from the index alone; the vectors (1.5 KB
     # each) are loaded only when a segment must be placed, or for the PCA fallback.
     present = store.embedded_hashes(run["embedding_model"], hashes)
-    kept = [(r, h) for r, h in zip(rows, hashes, strict=True) if h in present]
-    where = [saved.get(r["segment_id"], -1) for r, _ in kept]
+    kept = [i for i, h in enumerate(hashes) if h in present]
+    ids = [table["segment_id"][i] for i in kept]
+    where = [saved.get(i, -1) for i in ids]
     if len(kept) >= 5 and min(where) >= 0:
         points: np.ndarray = xy[np.asarray(where)]
         projection = "topic space"
     else:
-        cached = store.cached_embeddings(run["embedding_model"], [h for _, h in kept])
-        kept = [(r, h) for r, h in kept if h in cached]
+        cached = store.cached_embeddings(run["embedding_model"], [hashes[i] for i in kept])
+        kept = [i for i in kept if hashes[i] in cached]
         if len(kept) < 3:
             return pd.DataFrame(columns=_MAP_COLUMNS)
-        vectors = np.vstack([np.frombuffer(cached[h], dtype=np.float32) for _, h in kept])
-        points, projection = _placed(kept, vectors, saved, xy, seed=run["seed"])
+        ids = [table["segment_id"][i] for i in kept]
+        vectors = np.vstack([np.frombuffer(cached[hashes[i]], dtype=np.float32) for i in kept])
+        points, projection = _placed(ids, vectors, saved, xy, seed=run["seed"])
+    topics = [table["topic_num"][i] for i in kept]
     frame = pd.DataFrame(
         {
-            "segment_id": [r["segment_id"] for r, _ in kept],
+            "segment_id": ids,
             "x": [round(x, 4) for x in points[:, 0].tolist()],
             "y": [round(y, 4) for y in points[:, 1].tolist()],
-            "topic": [r["topic_num"] for r, _ in kept],
-            "label": [labels.get(r["topic_num"], "") for r, _ in kept],
-            "participant": [r["participant"] for r, _ in kept],
-            "text": [r["text"] for r, _ in kept],
+            "topic": topics,
+            "label": [labels.get(topic, "") for topic in topics],
+            "participant": [table["participant"][i] for i in kept],
+            "text": [table["text"][i] for i in kept],
         },
         columns=_MAP_COLUMNS,
     )
@@ -248,22 +251,17 @@ _MAP_COLUMNS = ["segment_id", "x", "y", "topic", "label", "participant", "text"]
 
 
 def _placed(
-    kept: Sequence[tuple[dict[str, Any], str]],
-    vectors: np.ndarray,
-    saved: dict[int, int],
-    xy: np.ndarray,
-    *,
-    seed: int,
+    ids: Sequence[int], vectors: np.ndarray, saved: dict[int, int], xy: np.ndarray, *, seed: int
 ) -> tuple[np.ndarray, str]:
     """Map points when some segment has no saved coordinates: near its fitted neighbours,
     or a PCA of all when fewer than five have saved coordinates."""
     from sklearn.decomposition import PCA
 
-    known = np.array([r["segment_id"] in saved for r, _ in kept])
+    known = np.array([i in saved for i in ids])
     if known.sum() < 5:
         return PCA(n_components=2, random_state=seed).fit_transform(vectors), "pca"
-    points = np.zeros((len(kept), 2), dtype=np.float32)
-    points[known] = xy[[saved[r["segment_id"]] for r, _ in kept if r["segment_id"] in saved]]
+    points = np.zeros((len(ids), 2), dtype=np.float32)
+    points[known] = xy[[saved[i] for i in ids if i in saved]]
     if not known.all():
         similarity = vectors[~known] @ vectors[known].T
         nearest = np.argsort(-similarity, axis=1, kind="stable")[:, :5]

@@ -7,11 +7,13 @@ import streamlit as st
 
 READABLE_CSS = """
 <style>
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4b4b4b; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
+  color: #4b4b4b !important; opacity: 1 !important;
+}
 [data-testid="stMarkdownContainer"] blockquote,
-[data-testid="stMarkdownContainer"] blockquote p { color: #3a3a3a; }
-[data-testid="stMarkdownContainer"] code { color: #1f2937; }
-[data-testid="stWidgetLabel"] p { color: #31333f; }
+[data-testid="stMarkdownContainer"] blockquote p { color: #3a3a3a !important; opacity: 1 !important; }
+[data-testid="stMarkdownContainer"] code { color: #1f2937 !important; opacity: 1 !important; }
+[data-testid="stWidgetLabel"] p { color: #31333f !important; opacity: 1 !important; }
 </style>
 """
 

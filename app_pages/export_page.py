@@ -60,7 +60,8 @@ for column, (file_format, label) in zip(columns, SUMMARY_FORMATS.items(), strict
         on_click="ignore",
         type="primary" if file_format == "docx" else "secondary",
     )
-with st.expander("Preview", expanded=True), st.container(height=640, key="export_preview"):
+# Not a fixed-height box: a scrolling region would need keyboard focus of its own.
+with st.expander("Preview", expanded=True), st.container(key="export_preview"):
     st.html(summary_html(summary, fragment=True))
 
 if not ctx.may(Action.EXPORT_PROJECT):

@@ -32,6 +32,10 @@ class AnalysisTables(StoreBase):
         """The hashes that have a stored vector, read from the key's index alone."""
         found: set[str] = set()
         unique = list(dict.fromkeys(text_hashes))
+        if len(unique) > 5000:
+            # One pass over the index beats hundreds of IN lists.
+            rows = self.db.execute("SELECT text_hash FROM embeddings WHERE model = ?", [model])
+            return {row[0] for row in rows} & set(unique)
         for offset in range(0, len(unique), 500):
             chunk = unique[offset : offset + 500]
             rows = self.db.execute(
@@ -130,6 +134,23 @@ class AnalysisTables(StoreBase):
                 [topic_run_id],
             )
         )
+
+    def topic_segment_columns(self, topic_run_id: int) -> dict[str, list[Any]]:
+        """`list_topic_segments` as columns (`segment_id`, `probability`, `topic_num`,
+        `transcript_id`, `text`, `participant`), without a dict per row."""
+        names = ("segment_id", "probability", "topic_num", "transcript_id", "text", "participant")
+        rows = self.db.execute(
+            """SELECT st.segment_id, st.probability, t.topic_num, s.transcript_id, s.text,
+                      coalesce(p.pseudonym, '(no participant)')
+               FROM segment_topics st JOIN topics t ON t.id = st.topic_id
+               JOIN segments s ON s.id = st.segment_id
+               JOIN transcripts tr ON tr.id = s.transcript_id
+               LEFT JOIN participants p ON p.id = tr.participant_id
+               WHERE t.topic_run_id = ? ORDER BY st.segment_id""",
+            [topic_run_id],
+        ).fetchall()
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        return {name: list(values) for name, values in zip(names, columns, strict=True)}
 
     def topic_participant_counts(self, topic_run_id: int) -> list[tuple[int, str, int]]:
         """(topic number, participant pseudonym, segments) for every pair with segments in a

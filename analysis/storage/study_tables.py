@@ -27,6 +27,25 @@ def _consent(row: dict[str, Any]) -> Consent:
     return Consent(row["consent_date"], _flag(row["consent_quotes"]), _flag(row["consent_share"]))
 
 
+_PARTICIPANT_SEGMENTS_FROM = """FROM segments s JOIN transcripts t ON t.id = s.transcript_id
+    JOIN speakers sp ON sp.transcript_id = s.transcript_id AND sp.label = s.speaker"""
+
+
+def _participant_segments_where(
+    project_id: int | None, transcript_id: int | None, status: str | None
+) -> tuple[str, list[Any]]:
+    clauses, params = ["sp.role = 'participant'"], []
+    for clause, value in (
+        ("t.project_id = ?", project_id),
+        ("s.transcript_id = ?", transcript_id),
+        ("t.anonymisation_status = ?", status),
+    ):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    return " AND ".join(clauses), params
+
+
 class StudyTables(StoreBase):
     """Projects, users, participants, transcripts, speakers, turns and segments."""
 
@@ -227,25 +246,22 @@ class StudyTables(StoreBase):
         """Segments spoken by a speaker in the participant role, in transcript order (as
         `list_transcripts`) and text order; optionally of transcripts with this
         anonymisation `status`. One query, however many transcripts."""
-        clauses, params = ["sp.role = 'participant'"], []
-        for clause, value in (
-            ("t.project_id = ?", project_id),
-            ("s.transcript_id = ?", transcript_id),
-            ("t.anonymisation_status = ?", status),
-        ):
-            if value is not None:
-                clauses.append(clause)
-                params.append(value)
+        where, params = _participant_segments_where(project_id, transcript_id, status)
         rows = self.db.execute(
             f"""SELECT s.id, s.transcript_id, s.turn_id, s.start_char, s.end_char, s.speaker,
-                       s.text
-                FROM segments s JOIN transcripts t ON t.id = s.transcript_id
-                JOIN speakers sp ON sp.transcript_id = s.transcript_id AND sp.label = s.speaker
-                WHERE {" AND ".join(clauses)}
+                       s.text {_PARTICIPANT_SEGMENTS_FROM} WHERE {where}
                 ORDER BY t.source_name, t.id, s.start_char, s.id""",
             params,
         )
         return [Segment(*row) for row in rows]
+
+    def count_participant_segments(
+        self, *, project_id: int | None = None, status: str | None = None
+    ) -> int:
+        """How many segments `list_participant_segments` would return."""
+        where, params = _participant_segments_where(project_id, None, status)
+        sql = f"SELECT count(*) {_PARTICIPANT_SEGMENTS_FROM} WHERE {where}"
+        return int(self.db.execute(sql, params).fetchone()[0])
 
     def get_segment(self, segment_id: int) -> Segment:
         rows = list(

@@ -86,6 +86,18 @@ def test_researcher_imports_reviews_codes_and_retrieves(
     wait_for_text(page, "possible identifiers to settle")
     shots.take(page, "researcher imported")
 
+    # The participant agreed to be quoted: record it, or no report may quote them.
+    go_to(page, "Participants")
+    consent = page.locator('[data-testid="stForm"]').filter(has_text="Record consent")
+    choose(page, "Participant", PSEUDONYM, within=consent)
+    consent.get_by_label("Consent date (YYYY-MM-DD)").fill("2026-10-05")
+    consent.get_by_role("radiogroup", name="May be quoted in reports").get_by_text(
+        "yes", exact=True
+    ).click()
+    consent.get_by_role("button", name="Record consent").click()
+    wait_idle(page)
+    check_page(page, "researcher participants consent", shots, axe_report)
+
     go_to(page, "Review")
     choose(page, "Transcript", f"{PLANTED_FILE.name}: needs review (1 pending)")
     finding = page.locator('[class*="st-key-review_finding_"]').filter(has_text=PLANTED_NAME)
@@ -205,15 +217,19 @@ def test_evaluator_exports_the_summary_and_cannot_open_a_transcript(
     assert FINDING in text and RECOMMENDATION in text and HAND_CODED in text
     assert "DRAFT" not in text and "Money and mental health" not in text  # the demo's draft
 
-    # A transcript's address, typed in: the page is not there for this role.
+    # A transcript's address, typed in: there is no such page for this role.
     page.goto(f"{app_url}/transcript")
-    page.get_by_label("Account name").wait_for(timeout=60_000)
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(timeout=60_000)
+    assert "Page not found" in dialog.inner_text()
+    shots.take(page, "evaluator cannot open a transcript")
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
     sign_in(page, "evaluator", DEMO_PASSWORD)
     wait_idle(page)
     body = page.inner_text("body")
     assert HAND_CODED not in body and "Code (type to search)" not in body
     assert page.get_by_role("heading", name="Transcript", exact=True).count() == 0
-    shots.take(page, "evaluator cannot open a transcript")
     page.close()
 
 

@@ -32,9 +32,10 @@ def click(page: Any, name: str, *, exact: bool = False) -> None:
     wait_idle(page)
 
 
-def choose(page: Any, label: str, option: str) -> None:
-    """Pick `option` in the select box or multiselect labelled `label`, by typing it."""
-    box = page.get_by_role("combobox", name=label, exact=True).first
+def choose(page: Any, label: str, option: str, *, within: Any = None) -> None:
+    """Pick `option` in the select box or multiselect labelled `label` (inside `within`,
+    where given), by typing it."""
+    box = (within or page).get_by_role("combobox", name=label, exact=True).first
     box.click()
     box.fill(option)
     page.get_by_role("option", name=option).first.click()
