@@ -233,6 +233,32 @@ def test_evaluator_exports_the_summary_and_cannot_open_a_transcript(
     page.close()
 
 
+def test_every_page_for_a_lead_is_accessible(
+    context: Any, app_url: str, shots: Shots, axe_report: dict[str, Any]
+) -> None:
+    """The pages the journey did not pass through, and the sign-in page, each checked."""
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_label("Account name").wait_for(timeout=60_000)
+    check_page(page, "sign in", shots, axe_report)
+    sign_in(page, "lead", DEMO_PASSWORD)
+    wait_idle(page)
+    for title in ["Codebook", "Topics", "Reliability", "Disagreements", "Intersections",
+                  "Accounts", "Audit log"]:  # fmt: skip
+        go_to(page, title)
+        wait_idle(page)
+        check_page(page, f"lead {title}", shots, axe_report)
+        charts = page.locator('[data-testid="stVegaLiteChart"], [data-testid="stPlotlyChart"]')
+        for index in range(charts.count()):
+            # A chart's text alternative: its figures as a table, or a caption giving them.
+            around = page.locator('[data-testid="stDataFrame"], [data-testid="stCaptionContainer"]')
+            assert (
+                around.filter(has_text="Text alternative").count()
+                or page.locator('[data-testid="stDataFrame"]').count()
+            ), f"{title}: chart {index} has no table or text alternative"
+    page.close()
+
+
 def test_no_serious_or_critical_accessibility_problems(axe_report: dict[str, Any]) -> None:
     """Runs last: every page the journey visited, checked with axe-core (WCAG 2.1 A/AA)."""
     assert axe_report, "the journey checked no pages"
