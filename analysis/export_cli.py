@@ -1,4 +1,5 @@
-"""`python -m analysis export KIND --format FORMAT OUT`: files for other tools."""
+"""`python -m analysis export KIND --format FORMAT OUT`: the evidence summary, and files
+for spreadsheets and other QDA tools; `import-qdc` and `import-qdpx` bring them in."""
 
 from __future__ import annotations
 
@@ -7,16 +8,10 @@ from pathlib import Path
 
 import click
 
-from analysis.access import Action, require
 from analysis.cli_common import Context, emit
-from analysis.codebook import (
-    code_to_spec,
-    current_codebook,
-    export_codebook,
-    save_codebook_version,
-)
-from analysis.errors import InvalidRequestError
-from analysis.refi_codebook import codebook_to_qdc, read_qdc_file
+from analysis.codebook import current_codebook, save_codebook_version
+from analysis.exports import EXPORTS, export_bytes, export_format
+from analysis.refi_codebook import read_qdc_file
 from analysis.refi_import import import_qdpx_file
 from analysis.refi_project import export_qdpx
 from analysis.spreadsheets import (
@@ -25,37 +20,38 @@ from analysis.spreadsheets import (
     write_bytes,
     write_table,
 )
-
-FORMATS = {
-    "segments": ("csv", "xlsx"),
-    "matrix": ("csv", "xlsx"),
-    "codebook": ("yaml", "csv"),
-    "qdc": ("qdc",),
-    "qdpx": ("qdpx",),
-}
+from analysis.summary import write_summary
 
 
 @click.command("export")
-@click.argument("kind", type=click.Choice(sorted(FORMATS)))
+@click.argument("kind", type=click.Choice(list(EXPORTS)))
 @click.argument("out", type=click.Path(dir_okay=False))
 @click.option("--format", "file_format", help="File format (default: from OUT's extension).")
+@click.option("--draft", is_flag=True, help="Summary: include items not yet agreed (leads).")
+@click.option("--by", multiple=True, help="Summary: attributes of the intersectional table.")
 @click.pass_obj
-def export_command(obj: Context, kind: str, out: str, file_format: str | None) -> None:
-    """Export coded segments, the code x participant matrix, the codebook (YAML, CSV
-    or REFI-QDA .qdc), or the whole project (REFI-QDA .qdpx, a project lead's export).
+def export_command(
+    obj: Context, kind: str, out: str, file_format: str | None, draft: bool, by: tuple[str, ...]
+) -> None:
+    """Export the evidence summary (DOCX, Markdown or HTML), coded segments, the code x
+    participant matrix, the codebook (YAML, CSV or REFI-QDA .qdc), or the whole project
+    (REFI-QDA .qdpx, a project lead's export).
 
-    Coded segments of participants who did not agree to be quoted keep their codes but
-    not their words. A .qdpx holds whole transcripts (those cleared by PII review).
+    The summary holds agreed items only (a lead's --draft is marked DRAFT on every
+    page). Nothing quotes a participant who did not agree to be quoted. A .qdpx holds
+    whole transcripts (those cleared by PII review).
     """
     target = Path(out)
-    chosen = (file_format or target.suffix.lstrip(".")).lower()
-    if chosen not in FORMATS[kind]:
-        raise InvalidRequestError(
-            f"{target.name}: {kind} exports as {' or '.join(FORMATS[kind])}, not '{chosen}'"
-        )
+    chosen = export_format(kind, file_format or target.suffix.lstrip(".") or None)
     if target.suffix.lower() != f".{chosen}":
         target = target.with_suffix(f".{chosen}")
     with obj.study() as (store, project):
+        if kind == "summary":
+            write_summary(
+                store, project.id, target, fmt=chosen, actor=obj.user, draft=draft, by=by or None
+            )
+            click.echo(f"wrote {target}" + (" (DRAFT)" if draft else ""))
+            return
         if kind == "qdpx":
             summary = export_qdpx(store, project.id, target, actor=obj.user)
             click.echo(
@@ -66,24 +62,17 @@ def export_command(obj: Context, kind: str, out: str, file_format: str | None) -
             for reason in summary.left_out:
                 click.echo(f"left out: {reason}")
             return
-        if kind == "codebook":
-            require(store, obj.user, Action.SEE_CODINGS)
-            count = export_codebook(store, project.id, target)
-        elif kind == "qdc":
-            require(store, obj.user, Action.SEE_CODINGS)
-            _, codes = current_codebook(store, project.id)
-            if not codes:
-                raise InvalidRequestError("the study has no codebook yet")
-            specs = [code_to_spec(c) for c in codes]
-            document = codebook_to_qdc(specs, project_slug=project.slug)
-            write_bytes(target, document)
-            count = len(specs)
-        elif kind == "segments":
+        if kind == "segments":
             rows = coded_segment_rows(store, project.id, actor=obj.user)
             count = write_table(rows, target, sheet="coded segments")
-        else:
+        elif kind == "matrix":
             rows = code_participant_rows(store, project.id, actor=obj.user)
             count = write_table(rows, target, sheet="codes x participants")
+        else:
+            write_bytes(target, export_bytes(store, project.id, kind, chosen, actor=obj.user))
+            _, codes = current_codebook(store, project.id)
+            click.echo(f"wrote {len(codes)} codes to {target}")
+            return
     click.echo(f"wrote {count} rows to {target}")
 
 

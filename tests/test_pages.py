@@ -38,10 +38,17 @@ PAGES = [
     "themes.py",
     "recommendations.py",
     "intersections.py",
+    "export_page.py",
     *[page for page in _LATER_PAGES if (PAGE_DIR / page).exists()],
 ]
 # Pages of agreed outputs an evaluator reads; every other page is closed to them.
-EVALUATOR_PAGES = ["home.py", "themes.py", "recommendations.py", "intersections.py"]
+EVALUATOR_PAGES = [
+    "home.py",
+    "themes.py",
+    "recommendations.py",
+    "intersections.py",
+    "export_page.py",
+]
 EVALUATOR_REFUSED = [page for page in PAGES if page not in EVALUATOR_PAGES]
 LEADS_ONLY = ["users.py", "audit_page.py"]
 # A sentence of the demo transcript P01 (its participant's words), cleared for coding.

@@ -23,10 +23,6 @@ def _flag(value: int | None) -> bool | None:
     return None if value is None else bool(value)
 
 
-def _consent(row: dict[str, Any]) -> Consent:
-    return Consent(row["consent_date"], _flag(row["consent_quotes"]), _flag(row["consent_share"]))
-
-
 _PARTICIPANT_SEGMENTS_FROM = """FROM segments s JOIN transcripts t ON t.id = s.transcript_id
     JOIN speakers sp ON sp.transcript_id = s.transcript_id AND sp.label = s.speaker"""
 
@@ -113,23 +109,24 @@ class StudyTables(StoreBase):
         )
 
     def list_participants(self, project_id: int) -> list[Participant]:
-        people = list(
-            self.db.query(
-                """SELECT id, pseudonym, consent_date, consent_quotes, consent_share
-                   FROM participants WHERE project_id = ? ORDER BY pseudonym""",
-                [project_id],
-            )
-        )
-        attributes: dict[int, dict[str, str]] = {row["id"]: {} for row in people}
-        for row in self.db.query(
+        people = self.db.execute(
+            """SELECT id, pseudonym, consent_date, consent_quotes, consent_share
+               FROM participants WHERE project_id = ? ORDER BY pseudonym""",
+            [project_id],
+        ).fetchall()
+        attributes: dict[int, dict[str, str]] = {row[0]: {} for row in people}
+        # Tuples, not a dict per row: a study of 200 people has thousands of attributes.
+        for participant_id, name, value in self.db.execute(
             """SELECT a.participant_id, a.name, a.value FROM participant_attributes a
                JOIN participants p ON p.id = a.participant_id
                WHERE p.project_id = ? ORDER BY a.name""",
             [project_id],
         ):
-            attributes[row["participant_id"]][row["name"]] = row["value"]
+            attributes[participant_id][name] = value
         return [
-            Participant(row["id"], row["pseudonym"], attributes[row["id"]], _consent(row))
+            Participant(
+                row[0], row[1], attributes[row[0]], Consent(row[2], _flag(row[3]), _flag(row[4]))
+            )
             for row in people
         ]
 
