@@ -22,6 +22,10 @@ EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 # `analysis.review.CLEARED`; importing review here would load the identifier detector.
 CLEARED = "cleared"
 BATCH_SIZE = 64
+# Texts handed to the model per call. sentence-transformers sorts a call's texts by length
+# before batching them, so long calls pad less: 1,024 at a time embedded about twice as
+# fast as 64 on 2 cores. The cache is written after each call.
+CHUNK_SIZE = 1024
 Progress = Callable[[int, int], None]
 
 
@@ -79,7 +83,7 @@ def embed_texts(
     embedder: Embedder,
     store: Store | None = None,
     progress: Progress | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int = CHUNK_SIZE,
 ) -> np.ndarray:
     """Unit vectors for `texts` (one row each), embedding only what the cache lacks.
 
@@ -88,7 +92,7 @@ def embed_texts(
         embedder: the model (`load_embedder()` in the app).
         store: where the cache lives; without one nothing is cached.
         progress: called with (done, total) after each batch.
-        batch_size: texts per batch.
+        batch_size: texts per call to the model (and per write to the cache).
 
     Example:
         >>> embed_texts(["I waited six weeks."], embedder=load_embedder()).shape

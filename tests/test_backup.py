@@ -69,7 +69,8 @@ def test_restore_brings_back_every_row_as_it_was_backed_up(demo_db: Path, tmp_pa
     assert restored.kept is not None and restored.kept.name.startswith(
         f"{demo_db.name}.before-restore-"
     )
-    assert (restored.schema_version, restored.upgraded_from) == (6, 6)
+    latest = latest_schema_version()
+    assert (restored.schema_version, restored.upgraded_from) == (latest, latest)
     after = table_rows(store)
     restore_rows = [row for row in after["audit_log"] if row not in at_backup["audit_log"]]
     assert [row[2:4] for row in restore_rows] == [("lead", "restore study")]
@@ -167,8 +168,8 @@ def _refused_files(folder: Path, backup: Path) -> dict[str, Path]:
     return {
         "is not an SQLite database": text,
         "is not a study database of this platform": other,
-        "was made by a newer version of the platform (schema version 7; this version opens "
-        "up to 6)": newer,
+        "was made by a newer version of the platform (schema version "
+        f"{latest_schema_version() + 1}; this version opens up to {latest_schema_version()})": newer,
         "or is damaged (database disk image is malformed)": cut,
         "does not exist": folder / "missing.db",
     }

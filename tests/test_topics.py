@@ -396,3 +396,41 @@ def test_topics_page_runs_and_proposes_on_the_demo_study(
         assert any(c.key == "small-talk" and c.status == "proposed" for c in codes)
     finally:
         store.close()
+
+
+def test_bulk_reads_of_a_run_say_what_its_rows_say(
+    study: tuple[Store, Project], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The map, the topics x participants table and the segment count read in bulk (fast
+    at 85k segments); they must agree with the run's rows read one by one."""
+    import pandas as pd
+
+    from analysis.embed import count_participant_segments, text_hash
+    from analysis.storage import analysis_tables
+
+    store, project = study
+    run = fit_topics(store, project.id, embedder=FakeEmbedder(), actor="lead")
+    rows = store.list_topic_segments(run.run_id)
+    points = topic_map(store, run.run_id)
+    assert list(points.segment_id) == [r["segment_id"] for r in rows]
+    assert list(points.text) == [r["text"] for r in rows]
+    assert list(points.participant) == [r["participant"] for r in rows]
+    assigned = pd.DataFrame([r for r in rows if r["topic_num"] != OUTLIER])
+    expected = pd.crosstab(assigned["topic_num"], assigned["participant"])
+    matrix = topic_participant_matrix(store, run.run_id)
+    assert matrix.to_numpy().tolist() == expected.to_numpy().tolist()
+    assert (list(matrix.index), list(matrix.columns)) == (
+        list(expected.index),
+        list(expected.columns),
+    )
+    assert count_participant_segments(store, project.id) == len(
+        participant_segments(store, project.id)
+    )
+    hashes = [text_hash(r["text"]) for r in rows]
+    one_by_one = set(store.cached_embeddings(FakeEmbedder.name, hashes))
+    assert store.embedded_hashes(FakeEmbedder.name, hashes) == one_by_one
+    monkeypatch.setattr(analysis_tables, "SCAN_ALL_HASHES_ABOVE", 0)
+    assert store.embedded_hashes(FakeEmbedder.name, hashes[:10]) == set(hashes[:10])
+    # A segment whose embedding is gone is left off the map.
+    store.delete_embeddings([hashes[0]])
+    assert rows[0]["segment_id"] not in set(topic_map(store, run.run_id).segment_id)

@@ -8,6 +8,9 @@ from typing import Any
 
 from analysis.storage.base import StoreBase
 
+# Above this many hashes, `embedded_hashes` reads every hash of the model at once.
+SCAN_ALL_HASHES_ABOVE = 5000
+
 
 class AnalysisTables(StoreBase):
     """Embeddings cache, topic runs and topics, and decisions on suggested codes."""
@@ -32,7 +35,7 @@ class AnalysisTables(StoreBase):
         """The hashes that have a stored vector, read from the key's index alone."""
         found: set[str] = set()
         unique = list(dict.fromkeys(text_hashes))
-        if len(unique) > 5000:
+        if len(unique) > SCAN_ALL_HASHES_ABOVE:
             # One pass over the index beats hundreds of IN lists.
             rows = self.db.execute("SELECT text_hash FROM embeddings WHERE model = ?", [model])
             return {row[0] for row in rows} & set(unique)

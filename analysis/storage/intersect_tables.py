@@ -70,8 +70,15 @@ class IntersectTables(StoreBase):
                ORDER BY g.id""",
             [project_id],
         )
-        names = ("transcript_id", "participant_id", "segment_id", "start_char", "end_char")
-        return [{**dict(zip(names, row[:5], strict=True)), "code_key": row[5]} for row in rows]
+        names = (
+            "transcript_id",
+            "participant_id",
+            "segment_id",
+            "start_char",
+            "end_char",
+            "code_key",
+        )
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def list_segment_spans(self, transcript_ids: Sequence[int]) -> list[dict[str, int]]:
         """Segments of some transcripts as `{id, transcript_id, start_char, end_char}`."""
