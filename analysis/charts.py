@@ -9,6 +9,8 @@ imported inside the functions: importing it costs a noticeable fraction of a sec
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -118,14 +120,23 @@ def chart_png(chart: alt.TopLevelMixin, *, scale: float = PNG_SCALE) -> bytes:
         >>> chart_png(theme_sizes_chart([("Waiting", 3, 4)]))[:8] == PNG_SIGNATURE
         True
     """
+    # The charts are built by this module, so altair's schema check (a third of the
+    # time) is skipped; the same spec is drawn once (the preview and the downloads ask).
+    return _spec_png(json.dumps(chart.to_dict(validate=False), sort_keys=True), scale)
+
+
+@functools.lru_cache(maxsize=16)
+def _spec_png(spec_json: str, scale: float) -> bytes:
     import vl_convert
 
-    spec = chart.to_dict()
-    return vl_convert.vegalite_to_png(
-        spec,
-        vl_version=_vegalite_version(spec, vl_convert.get_vegalite_versions()),
-        scale=scale,
-        allowed_base_urls=[],  # the data are inline; never fetch anything
+    spec = json.loads(spec_json)
+    return bytes(
+        vl_convert.vegalite_to_png(
+            spec,
+            vl_version=_vegalite_version(spec, vl_convert.get_vegalite_versions()),
+            scale=scale,
+            allowed_base_urls=[],  # the data are inline; never fetch anything
+        )
     )
 
 

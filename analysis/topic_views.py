@@ -6,6 +6,7 @@ everything here.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,19 +199,48 @@ def _saved_layout(model_path: str | None) -> tuple[dict[int, int], np.ndarray]:
     return {segment_id: row for row, segment_id in enumerate(ids)}, saved["xy"]
 
 
-def topic_map(store: Store, run_id: int) -> pd.DataFrame:
-    """2-D coordinates of every assigned segment, with topic, label, participant and text,
-    for a scatter plot. Segments of the fit keep their saved coordinates; segments placed
-    later sit at the mean of their five nearest fitted neighbours (cosine similarity of
-    embeddings). Without saved coordinates, a seeded PCA of the embeddings is used
-    (`attrs["projection"]` says which). Segments whose embedding is gone are left out."""
+MAP_POINTS = 5000
+
+
+def map_sample(
+    segment_ids: Sequence[int], topics: Sequence[int], limit: int, *, seed: int
+) -> list[int]:
+    """At most `limit` segment ids, each topic keeping its share (at least one point), the
+    same ones every time for a run's seed: a map of 85,000 points is slow to draw and no
+    easier to read than one of 5,000."""
+    if len(segment_ids) <= limit:
+        return list(segment_ids)
+    by_topic: dict[int, list[int]] = {}
+    for segment_id, topic in zip(segment_ids, topics, strict=True):
+        by_topic.setdefault(topic, []).append(segment_id)
+    chooser = random.Random(seed)
+    chosen: list[int] = []
+    for topic in sorted(by_topic):
+        members = by_topic[topic]
+        share = max(1, round(limit * len(members) / len(segment_ids)))
+        chosen.extend(chooser.sample(members, min(share, len(members))))
+    return sorted(chosen)
+
+
+def topic_map(store: Store, run_id: int, *, limit: int | None = MAP_POINTS) -> pd.DataFrame:
+    """2-D coordinates of the assigned segments (all, or a sample of about `limit` in each
+    topic's proportion), with topic, label, participant and text, for a scatter plot.
+    Segments of the fit keep their saved coordinates; segments placed later sit at the
+    mean of their five nearest fitted neighbours (cosine similarity of embeddings).
+    Without saved coordinates, a seeded PCA of the embeddings is used
+    (`attrs["projection"]` says which; `attrs["assigned"]` counts every assigned segment).
+    Segments whose embedding is gone are left out."""
     import pandas as pd
 
     run = store.get_topic_run(run_id)
     if run is None:
         raise NotFoundError(f"topic run {run_id} does not exist")
     labels = {t["topic_num"]: t["label"] for t in store.list_topics(run_id)}
-    table = store.topic_segment_columns(run_id)
+    assigned, topic_nums = store.topic_assignments(run_id)
+    sample = None
+    if limit is not None and len(assigned) > limit:
+        sample = map_sample(assigned, topic_nums, limit, seed=run["seed"] or 0)
+    table = store.topic_segment_columns(run_id, sample)
     saved, xy = _saved_layout(run["model_path"])
     hashes = [text_hash(text) for text in table["text"]]
     # Which embeddings are still there is read from the index alone; the vectors (1.5 KB
@@ -244,6 +274,7 @@ def topic_map(store: Store, run_id: int) -> pd.DataFrame:
         columns=_MAP_COLUMNS,
     )
     frame.attrs["projection"] = projection
+    frame.attrs["assigned"] = len(assigned)
     return frame
 
 

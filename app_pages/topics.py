@@ -6,7 +6,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from analysis.access import Action
-from analysis.embed import participant_segments
+from analysis.embed import count_participant_segments
 from analysis.errors import StudyError
 from analysis.topics import (
     MIN_SEGMENTS,
@@ -29,7 +29,7 @@ st.caption(
     "left out). Each topic is matched to the closest code of the codebook; a topic that "
     "matches none is emergent: a candidate code you can propose."
 )
-eligible = len(participant_segments(ctx.store, ctx.project.id))
+eligible = count_participant_segments(ctx.store, ctx.project.id)
 runs = list_topic_runs(ctx.store, ctx.project.id)
 
 
@@ -194,8 +194,14 @@ else:
         if points.attrs.get("projection") == "topic space"
         else "a 2-D projection (PCA) of their sentence embeddings"
     )
+    shown = (
+        f"{len(points)} segments"
+        if len(points) >= points.attrs.get("assigned", 0)
+        else f"A sample of {len(points)} of the {points.attrs['assigned']} assigned segments "
+        "(each topic in its proportion)"
+    )
     described = (
-        f"{len(points)} segments placed by {how}, coloured by topic (grey: unassigned); "
+        f"{shown} placed by {how}, coloured by topic (grey: unassigned); "
         f"nearby points say similar things. {len(result.topics)} topics, "
         f"{result.outliers} segments unassigned. Largest topics: {largest}."
     )

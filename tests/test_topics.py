@@ -281,6 +281,20 @@ def test_map_and_participant_matrix(study: tuple[Store, Project]) -> None:
     assert set(points.columns) >= {"segment_id", "x", "y", "topic", "label", "participant"}
     assert points.attrs["projection"] == "topic space"  # the fit's reduced space, saved
     assert points.equals(topic_map(store, run.run_id))
+    sample = topic_map(store, run.run_id, limit=40)
+    assert 30 <= len(sample) <= 50 and sample.attrs["assigned"] == 160
+    assert set(sample.segment_id) < set(points.segment_id)
+    assert set(sample.topic) == set(points.topic)  # every topic keeps a point
+    full = points.set_index("segment_id")
+    assert (
+        (
+            sample.set_index("segment_id")[["x", "y", "text"]]
+            == full.loc[sample.segment_id, ["x", "y", "text"]]
+        )
+        .all()
+        .all()
+    )
+    assert sample.equals(topic_map(store, run.run_id, limit=40))
     (Path(run.model_path or "") / "map.npz").unlink()
     fallback = topic_map(store, run.run_id)
     assert fallback.attrs["projection"] == "pca" and len(fallback) == 160

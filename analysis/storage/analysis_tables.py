@@ -138,19 +138,36 @@ class AnalysisTables(StoreBase):
             )
         )
 
-    def topic_segment_columns(self, topic_run_id: int) -> dict[str, list[Any]]:
-        """`list_topic_segments` as columns (`segment_id`, `probability`, `topic_num`,
-        `transcript_id`, `text`, `participant`), without a dict per row."""
-        names = ("segment_id", "probability", "topic_num", "transcript_id", "text", "participant")
+    def topic_assignments(self, topic_run_id: int) -> tuple[list[int], list[int]]:
+        """Every assigned segment of a run and its topic number, in segment order (read
+        from the index alone, no texts)."""
         rows = self.db.execute(
-            """SELECT st.segment_id, st.probability, t.topic_num, s.transcript_id, s.text,
-                      coalesce(p.pseudonym, '(no participant)')
+            """SELECT st.segment_id, t.topic_num
                FROM segment_topics st JOIN topics t ON t.id = st.topic_id
-               JOIN segments s ON s.id = st.segment_id
-               JOIN transcripts tr ON tr.id = s.transcript_id
-               LEFT JOIN participants p ON p.id = tr.participant_id
                WHERE t.topic_run_id = ? ORDER BY st.segment_id""",
             [topic_run_id],
+        ).fetchall()
+        return [row[0] for row in rows], [row[1] for row in rows]
+
+    def topic_segment_columns(
+        self, topic_run_id: int, segment_ids: Sequence[int] | None = None
+    ) -> dict[str, list[Any]]:
+        """`list_topic_segments` as columns (`segment_id`, `probability`, `topic_num`,
+        `transcript_id`, `text`, `participant`), without a dict per row; only
+        `segment_ids` where given."""
+        names = ("segment_id", "probability", "topic_num", "transcript_id", "text", "participant")
+        only = (
+            "" if segment_ids is None else "AND st.segment_id IN (SELECT value FROM json_each(?))"
+        )
+        rows = self.db.execute(
+            f"""SELECT st.segment_id, st.probability, t.topic_num, s.transcript_id, s.text,
+                       coalesce(p.pseudonym, '(no participant)')
+                FROM segment_topics st JOIN topics t ON t.id = st.topic_id
+                JOIN segments s ON s.id = st.segment_id
+                JOIN transcripts tr ON tr.id = s.transcript_id
+                LEFT JOIN participants p ON p.id = tr.participant_id
+                WHERE t.topic_run_id = ? {only} ORDER BY st.segment_id""",
+            [topic_run_id] + ([] if segment_ids is None else [json.dumps(list(segment_ids))]),
         ).fetchall()
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
         return {name: list(values) for name, values in zip(names, columns, strict=True)}
