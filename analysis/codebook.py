@@ -431,21 +431,32 @@ def codebook_to_csv(codes: Sequence[CodeSpec]) -> str:
     return buffer.getvalue()
 
 
-def export_codebook(store: Store, project_id: int, path: str | Path) -> int:
-    """Write the current codebook to a `.yaml`/`.yml` or `.csv` file; returns the code count."""
+def codebook_text(store: Store, project_id: int, file_format: str) -> str:
+    """The current codebook as `yaml` or `csv` text, readable by `parse_codebook`.
+
+    Raises:
+        NotFoundError: the study has no codebook yet.
+        InvalidRequestError: another format.
+    """
     version, codes = current_codebook(store, project_id)
-    if version is None:
+    if version is None or not codes:
         raise NotFoundError("the study has no codebook yet")
     specs = [code_to_spec(c) for c in codes]
+    if file_format in ("yaml", "yml"):
+        return codebook_to_yaml(version.name, specs)
+    if file_format == "csv":
+        return codebook_to_csv(specs)
+    raise InvalidRequestError(f"a codebook exports as yaml or csv, not '{file_format}'")
+
+
+def export_codebook(store: Store, project_id: int, path: str | Path) -> int:
+    """Write the current codebook to a `.yaml`/`.yml` or `.csv` file; returns the code count."""
     target = Path(path)
-    if target.suffix.lower() in (".yaml", ".yml"):
-        content = codebook_to_yaml(version.name, specs)
-    elif target.suffix.lower() == ".csv":
-        content = codebook_to_csv(specs)
-    else:
+    if target.suffix.lower() not in (".yaml", ".yml", ".csv"):
         raise InvalidRequestError(f"{target.name}: use a .yaml or .csv file name")
+    content = codebook_text(store, project_id, target.suffix.lower().lstrip("."))
     target.write_text(content, encoding="utf-8")
-    return len(specs)
+    return len(current_codebook(store, project_id)[1])
 
 
 def diff_codebooks(old: Sequence[Code], new: Sequence[Code]) -> dict[str, list[str]]:

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from analysis.access import Action, require
-from analysis.codebook import code_to_spec, codebook_to_csv, codebook_to_yaml, current_codebook
+from analysis.codebook import code_to_spec, codebook_text, current_codebook
 from analysis.errors import InvalidRequestError, NotFoundError
 from analysis.storage import Store
 
@@ -96,15 +96,12 @@ def export_bytes(
 
 def _codebook_bytes(store: Store, project_id: int, file_format: str, *, actor: str) -> bytes:
     require(store, actor, Action.SEE_CODINGS)
-    version, codes = current_codebook(store, project_id)
-    if version is None or not codes:
-        raise NotFoundError("the study has no codebook yet")
-    specs = [code_to_spec(c) for c in codes]
-    if file_format == "yaml":
-        return codebook_to_yaml(version.name, specs).encode("utf-8")
-    if file_format == "csv":
-        return codebook_to_csv(specs).encode("utf-8")
+    if file_format != "qdc":
+        return codebook_text(store, project_id, file_format).encode("utf-8")
     from analysis.refi_codebook import codebook_to_qdc
 
+    _, codes = current_codebook(store, project_id)
+    if not codes:
+        raise NotFoundError("the study has no codebook yet")
     project = store.get_project(project_id)
-    return codebook_to_qdc(specs, project_slug=project.slug)
+    return codebook_to_qdc([code_to_spec(c) for c in codes], project_slug=project.slug)

@@ -54,16 +54,16 @@ from analysis.codebook import (
 from analysis.consent import ensure_not_withdrawn
 from analysis.errors import DuplicateTranscriptError, InputFileError, PermissionDeniedError
 from analysis.files import read_input_bytes
-from analysis.models import NOT_PERSONAL, PENDING, Segment
+from analysis.models import PENDING, Segment
 from analysis.participants import save_participants
 from analysis.refi_notes import note_targets, write_notes
 from analysis.refi_people import case_pseudonym, plan_accounts, plan_participants
 from analysis.refi_read import read_refi_project
 from analysis.refi_records import RefiProject
 from analysis.refi_text import PlannedTranscript, plan_text_source
-from analysis.review import CLEARED, NEEDS_REVIEW
+from analysis.review import NEEDS_REVIEW, record_not_personal, refresh_review_status
 from analysis.storage import Store, now_utc
-from analysis.transcripts import _store_transcript, text_sha256
+from analysis.transcripts import store_parsed_transcript, text_sha256
 
 
 @dataclass(frozen=True)
@@ -309,7 +309,7 @@ class _Plan:
     def _write_transcript(self, item: PlannedTranscript, review: list[str]) -> int:
         store, source = self.store, item.source
         pseudonym = self.pseudonyms[source.guid]
-        result = _store_transcript(
+        result = store_parsed_transcript(
             store, self.project_id, item.parsed, item.roles, pseudonym, self.actor
         )
         transcript_id = result.transcript_id
@@ -352,34 +352,23 @@ class _Plan:
 
     def _settle_findings(
         self, transcript_id: int, decided: tuple[tuple[str, int, int], ...]
-    ) -> int:
+    ) -> bool:
         """Findings of the new scan that a reviewer of this platform already judged not
         personal (carried in the file, on the same text) are settled so again, by the
-        importer; returns how many findings still wait for review."""
+        importer; returns whether the transcript still needs review."""
         pending = self.store.list_findings(transcript_id=transcript_id, status=PENDING)
         known = set(decided)
         at = now_utc()
         for finding in pending:
-            if (finding.label, finding.start_char, finding.end_char) not in known:
-                continue
-            decision = {"status": NOT_PERSONAL, "decided_by": self.actor, "decided_at": at}
-            self.store.update_rows("pii_findings", {finding.id: decision})
-            self.store.audit(
-                actor=self.actor,
-                action="mark not personal",
-                table="pii_findings",
-                row_id=finding.id,
-                payload={
-                    "transcript_id": transcript_id,
-                    "finding_id": finding.id,
-                    "label": finding.label,
-                    "from_file": self.refi.source_name,
-                },
-            )
-        left = len(self.store.list_findings(transcript_id=transcript_id, status=PENDING))
-        status = NEEDS_REVIEW if left else CLEARED
-        self.store.update_transcript(transcript_id, {"anonymisation_status": status})
-        return left
+            if (finding.label, finding.start_char, finding.end_char) in known:
+                record_not_personal(
+                    self.store,
+                    finding,
+                    actor=self.actor,
+                    at=at,
+                    details={"from_file": self.refi.source_name},
+                )
+        return refresh_review_status(self.store, transcript_id) == NEEDS_REVIEW
 
     def _selection_target(
         self, transcript_id: int, segments: list[Segment], start: int, end: int, first: int | None

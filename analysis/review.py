@@ -97,7 +97,7 @@ def scan_transcript(store: Store, transcript_id: int, *, actor: str) -> ReviewSt
     ]
     with store.transaction():
         store.insert_findings(_finding_rows(transcript_id, new))
-        status = _refresh_status(store, transcript_id)
+        status = refresh_review_status(store, transcript_id)
         store.audit(
             actor=actor,
             action="scan for personal data",
@@ -136,7 +136,8 @@ def _get_finding(store: Store, finding_id: int) -> PiiFinding:
     return found[0]
 
 
-def _refresh_status(store: Store, transcript_id: int) -> str:
+def refresh_review_status(store: Store, transcript_id: int) -> str:
+    """Needs review while any finding is pending, else cleared; stores and returns it."""
     pending = store.list_findings(transcript_id=transcript_id, status=PENDING)
     status = NEEDS_REVIEW if pending else CLEARED
     store.update_transcript(transcript_id, {"anonymisation_status": status})
@@ -183,7 +184,7 @@ def redact_findings(store: Store, finding_ids: Iterable[int], *, actor: str) -> 
                 if finding.transcript_id == transcript_id:
                     _redact_one(store, draft, finding.id, actor)
             draft.save(store)
-            _refresh_status(store, transcript_id)
+            refresh_review_status(store, transcript_id)
     store.checkpoint_wal()
     return store.list_findings(ids=ids)
 
@@ -249,6 +250,29 @@ def _redact_one(store: Store, draft: TranscriptDraft, finding_id: int, actor: st
     )
 
 
+def record_not_personal(
+    store: Store, finding: PiiFinding, *, actor: str, at: str, details: dict[str, Any]
+) -> None:
+    """Write one "not personal" decision and its audit row (inside the caller's
+    transaction; `details` join the audit payload)."""
+    store.update_rows(
+        "pii_findings",
+        {finding.id: {"status": NOT_PERSONAL, "decided_by": actor, "decided_at": at}},
+    )
+    store.audit(
+        actor=actor,
+        action="mark not personal",
+        table="pii_findings",
+        row_id=finding.id,
+        payload={
+            "transcript_id": finding.transcript_id,
+            "finding_id": finding.id,
+            "label": finding.label,
+            **details,
+        },
+    )
+
+
 def mark_not_personal(
     store: Store, finding_id: int, *, actor: str, add_to_allow_list: bool = False
 ) -> list[PiiFinding]:
@@ -279,27 +303,12 @@ def mark_not_personal(
             store.add_allow_term(transcript.project_id, term, actor=actor)
         at = now_utc()
         for item in decided:
-            store.update_rows(
-                "pii_findings",
-                {item.id: {"status": NOT_PERSONAL, "decided_by": actor, "decided_at": at}},
-            )
-            payload: dict[str, Any] = {
-                "transcript_id": item.transcript_id,
-                "finding_id": item.id,
-                "label": item.label,
-                "allow_list": add_to_allow_list,
-            }
+            details: dict[str, Any] = {"allow_list": add_to_allow_list}
             if item.id == finding_id and add_to_allow_list:
-                payload["allow_term"] = term  # judged not personal, so safe to keep
-            store.audit(
-                actor=actor,
-                action="mark not personal",
-                table="pii_findings",
-                row_id=item.id,
-                payload=payload,
-            )
+                details["allow_term"] = term  # judged not personal, so safe to keep
+            record_not_personal(store, item, actor=actor, at=at, details=details)
         for transcript_id in {item.transcript_id for item in decided}:
-            _refresh_status(store, transcript_id)
+            refresh_review_status(store, transcript_id)
     return store.list_findings(ids=[item.id for item in decided])
 
 
@@ -429,5 +438,5 @@ def _add_findings(
                     "end_char": finding.end_char,
                 },
             )
-        _refresh_status(store, transcript_id)
+        refresh_review_status(store, transcript_id)
     return added

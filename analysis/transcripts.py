@@ -176,11 +176,13 @@ def import_transcripts(
                     raise InvalidRequestError(f"{item.source_name}: unknown speaker role '{role}'")
             pseudonym = pseudonym_for(item.source_name, participants, pseudonyms or {})
             ensure_not_withdrawn(store, project_id, [pseudonym] if pseudonym else [])
-            results.append(_store_transcript(store, project_id, item, chosen, pseudonym, actor))
+            results.append(
+                store_parsed_transcript(store, project_id, item, chosen, pseudonym, actor)
+            )
     return results
 
 
-def _store_transcript(
+def store_parsed_transcript(
     store: Store,
     project_id: int,
     item: ParsedTranscript,
@@ -188,6 +190,8 @@ def _store_transcript(
     pseudonym: str,
     actor: str,
 ) -> ImportedTranscript:
+    """Write one checked transcript (speakers, turns, segments, identifier scan, audit),
+    inside the caller's transaction; every importer ends here."""
     participant_id = store.get_or_create_participant(project_id, pseudonym)
     transcript_id = store.insert_transcript(
         {

@@ -125,18 +125,8 @@ class AnalysisTables(StoreBase):
 
     def list_topic_segments(self, topic_run_id: int) -> list[dict[str, Any]]:
         """Every segment assigned in a run, with its text, transcript and participant."""
-        return list(
-            self.db.query(
-                """SELECT st.segment_id, st.probability, t.topic_num, s.transcript_id, s.text,
-                          coalesce(p.pseudonym, '(no participant)') AS participant
-                   FROM segment_topics st JOIN topics t ON t.id = st.topic_id
-                   JOIN segments s ON s.id = st.segment_id
-                   JOIN transcripts tr ON tr.id = s.transcript_id
-                   LEFT JOIN participants p ON p.id = tr.participant_id
-                   WHERE t.topic_run_id = ? ORDER BY st.segment_id""",
-                [topic_run_id],
-            )
-        )
+        columns = self.topic_segment_columns(topic_run_id)
+        return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
     def topic_assignments(self, topic_run_id: int) -> tuple[list[int], list[int]]:
         """Every assigned segment of a run and its topic number, in segment order (read

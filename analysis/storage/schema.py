@@ -31,6 +31,12 @@ def resolve_db_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
     return DEFAULT_DB_PATH
 
 
+def _execute_all(db: Database, statements: list[str]) -> None:
+    """Run a migration's statements in order."""
+    for statement in statements:
+        db.execute(statement)
+
+
 @migrations()
 def m001_initial(db: Database) -> None:
     """The first schema: study, people, transcripts, codebook, codings, memos, audit."""
@@ -124,8 +130,7 @@ def m001_initial(db: Database) -> None:
         "CREATE INDEX idx_codes_key ON codes(key)",
         "CREATE INDEX idx_memos_target ON memos(target_table, target_id)",
     ]
-    for statement in statements:
-        db.execute(statement)
+    _execute_all(db, statements)
 
 
 @migrations()
@@ -154,8 +159,7 @@ def m002_pii_review(db: Database) -> None:
             PRIMARY KEY (project_id, term))""",
         "CREATE INDEX idx_pii_findings_transcript ON pii_findings(transcript_id, start_char)",
     ]
-    for statement in statements:
-        db.execute(statement)
+    _execute_all(db, statements)
 
 
 @migrations()
@@ -191,8 +195,7 @@ def m003_topics_and_suggestions(db: Database) -> None:
             created_at TEXT NOT NULL, UNIQUE (segment_id, code_key, coder))""",
         "CREATE INDEX idx_segment_topics_topic ON segment_topics(topic_id)",
     ]
-    for statement in statements:
-        db.execute(statement)
+    _execute_all(db, statements)
 
 
 @migrations()
@@ -242,8 +245,7 @@ def m004_accounts_rounds_consent(db: Database) -> None:
         "CREATE INDEX idx_sessions_user ON sessions(user_id)",
         "CREATE INDEX idx_audit_actor ON audit_log(actor, at)",
     ]
-    for statement in statements:
-        db.execute(statement)
+    _execute_all(db, statements)
 
 
 @migrations()
@@ -274,8 +276,7 @@ def m005_consensus_beside_originals(db: Database) -> None:
         "CREATE INDEX idx_codings_segment ON codings(segment_id)",
         "CREATE INDEX idx_codings_superseded ON codings(superseded_by)",
     ]
-    for statement in statements:
-        db.execute(statement)
+    _execute_all(db, statements)
 
 
 @migrations()
@@ -332,8 +333,7 @@ def m006_themes_findings_recommendations(db: Database) -> None:
         "CREATE INDEX idx_finding_evidence_coding ON finding_evidence(coding_id)",
         "CREATE INDEX idx_review_comments_target ON review_comments(target_table, target_id)",
     ]
-    for statement in statements:
-        db.execute(statement)
+    _execute_all(db, statements)
 
 
 @migrations()
@@ -346,8 +346,7 @@ def m007_topic_reads(db: Database) -> None:
             ON segment_topics(topic_id, segment_id, probability)""",
         "DROP INDEX idx_segment_topics_topic",
     ]
-    for statement in statements:
-        db.execute(statement)
+    _execute_all(db, statements)
 
 
 def schema_version(db: Database) -> int:
